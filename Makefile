@@ -1,0 +1,89 @@
+# Welzijnscoach Academie: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test test-sqlite test-postgres install install-dev translations messages chromium serve db demo bench lock clean
+
+help:
+	@echo "make run    set everything up (venv, dependencies, database, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up and run the whole test suite on SQLite, then on a throwaway PostgreSQL"
+	@echo "make bench  measure throughput and SQL statements per page (see README)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
+
+# Extract new strings and merge them into the catalogues (then translate the .po files).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* .venv node_modules" -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+
+instance/secret_key:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@chmod 600 $@
+	@echo "Generated a secret key in $@"
+
+db: install translations instance/secret_key
+	LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app wsgi db upgrade
+
+demo: db
+	LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app wsgi lms seed-demo
+
+run: demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" \
+		$(BIN)/flask --app wsgi run --host "$(HOST)" --port "$(PORT)" --with-threads
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: install-dev translations chromium
+	@echo "== Test suite on SQLite =="
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "== Test suite on PostgreSQL =="
+	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-sqlite: install-dev translations chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-dev translations chromium
+	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev translations
+	scripts/with-postgres.sh $(BIN)/python -m bench $(BENCH_ARGS)
+
+# Re-pin the dependencies after editing requirements*.in.
+lock: install-dev
+	$(BIN)/pip-compile -q --strip-extras --no-header --allow-unsafe -o requirements.txt requirements.in
+	$(BIN)/pip-compile -q --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
+	sed -i '/^--extra-index-url/d;/^--find-links/d;/^--index-url/d' requirements.txt requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,151 @@
+"""Welzijnscoach Academie: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms.config import BASE_DIR, INSTANCE_DIR, Config
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:", "https:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+}
+
+
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """Create the app; ``config`` is a Config object or a mapping of overrides."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(Config())
+        if config:
+            app.config.update(config)
+    else:
+        app.config.from_object(config)
+
+    if not app.config.get("SECRET_KEY"):
+        if app.config["LMS_ENV"] in ("development", "testing"):
+            raise RuntimeError("SECRET_KEY is empty; `make run` writes one to instance/secret_key.")
+        raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
+
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
+        )
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from lms import cli, errors, i18n, templating
+
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms import models  # noqa: F401 - every model registered before the mappers configure
+    from lms.db_engine import configure_engine_events
+    from lms.extensions import babel, csrf, db, login_manager, migrate, talisman
+    from lms.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(BASE_DIR / "lms" / "translations"),
+    )
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        x_content_type_options=True,
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    from lms.auth.services import load_user_by_session_token
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_user_by_session_token)
+    from lms.auth.routes import unauthorized
+
+    login_manager.unauthorized_handler(unauthorized)
+
+
+# (package, url prefix); each feature's routes module attaches its views to the package's bp.
+BLUEPRINTS = (
+    ("main", None),
+    ("auth", None),
+    ("regions", None),
+    ("notifications", None),
+    ("admin", "/admin"),
+)
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for package, prefix in BLUEPRINTS:
+        importlib.import_module(f"lms.{package}.routes")
+        bp = importlib.import_module(f"lms.{package}").bp
+        app.register_blueprint(bp, url_prefix=prefix)
+
+
+def _register_hooks(app: Flask) -> None:
+    from lms.htmx import add_vary
+    from lms.navigation import navigation
+    from lms.notifications.services import deliver_queued_after_request
+
+    @app.after_request
+    def _after(response):
+        add_vary(response)
+        if request.endpoint in (None, "static", "main.healthz"):
+            return response
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            # Personal pages never go into shared caches or the browser's history cache.
+            response.headers["Cache-Control"] = "no-store"
+        deliver_queued_after_request()
+        return response
+
+    @app.context_processor
+    def _globals():
+        return {"navigation": navigation, "platform_name": app.config["PLATFORM_NAME"]}
+
+    @app.teardown_request
+    def _clear(_exc):
+        g.pop("queued_mail", None)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from lms.forms import no_control_chars, optional_int, password_policy, strip
+
+REGISTRATION_NUMBER = Regexp(r"^\d{4,12}$", message=_l("A registration number has 4 to 12 digits."))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), filters=[strip], validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Stay logged in on this device"))
+    next = HiddenField()
+
+
+class PlaceMixin:
+    region_id = SelectField(_l("Region"), coerce=optional_int, validators=[DataRequired()])
+    municipality_id = SelectField(_l("Municipality"), coerce=optional_int, validators=[DataRequired()])
+    organisation_id = SelectField(_l("Organisation (optional)"), coerce=optional_int, validators=[Optional()])
+    registration_number = StringField(
+        _l("Registerplein registration number (optional)"),
+        filters=[strip],
+        validators=[Optional(), REGISTRATION_NUMBER],
+        description=_l("Needed for accreditation points. You can add it later in your profile."),
+    )
+
+
+class RegisterForm(PlaceMixin, FlaskForm):
+    name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), password_policy],
+        description=_l("At least 8 characters. A sentence of a few words is easy to remember and hard to guess."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"), filters=[strip], validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), password_policy])
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), password_policy])
+    password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class ProfileForm(PlaceMixin, FlaskForm):
+    # Staff and trainers need no place; coaches do (checked in the route).
+    region_id = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
+    municipality_id = SelectField(_l("Municipality"), coerce=optional_int, validators=[Optional()])
+    name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+    )
+    locale = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")])
+    wants_reminders = BooleanField(_l("Send me reminders two days before each session"))

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import enum_type, utcnow
+from lms.extensions import db
+from lms.regions.models import Municipality, Organisation, Region
+
+
+class Role(enum.StrEnum):
+    COACH = "coach"
+    TRAINER = "trainer"
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __table_args__ = (
+        sa.CheckConstraint("locale IN ('nl', 'en')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id", ondelete="SET NULL"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
+    registration_number: Mapped[str | None] = mapped_column(sa.String(30))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Flask-Login's alternative id: rotating it ends every session of the user.
+    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    region: Mapped[Region | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    role_grants: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    coordinated_regions: Mapped[list[Region]] = relationship(
+        secondary="coordinator_region", order_by="Region.name", lazy="selectin"
+    )
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def roles(self) -> set[Role]:
+        return {grant.role for grant in self.role_grants}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(Role.STAFF, Role.ADMIN)
+
+    @property
+    def coordinated_region_ids(self) -> set[int]:
+        return {region.id for region in self.coordinated_regions}
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+# Case-insensitive uniqueness, enforced by the database itself.
+sa.Index("uq_user_email_lower", sa.func.lower(User.email), unique=True)
+
+
+class UserRole(db.Model):
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+coordinator_region = sa.Table(
+    "coordinator_region",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("region.id", ondelete="CASCADE"), primary_key=True),
+)

@@ -1,0 +1,50 @@
+"""Password hashing (Argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+_hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
+
+# A few Dutch favourites that the English-language list does not hold.
+_LOCAL_COMMON = {
+    "welkom01", "welkom123", "wachtwoord1", "wachtwoord123", "welzijn123", "welzijn2026",
+    "zomer2026", "winter2026", "voorjaar2026", "najaar2026", "amsterdam1", "nederland1",
+}
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords from public breaches.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"]) | _LOCAL_COMMON
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check, so timing does not reveal unknown accounts.
+        _hasher.hash(password or "x")
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def is_common(password: str) -> bool:
+    return password.lower() in _common_passwords()

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms import ratelimit
+from lms.auth import bp
+from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from lms.auth.models import Role
+from lms.auth.passwords import verify_password
+from lms.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    end_all_sessions,
+    find_user_by_email,
+    make_reset_token,
+    register_coach,
+    update_profile,
+    user_for_reset_token,
+)
+from lms.db import utcnow
+from lms.extensions import db
+from lms.htmx import is_htmx, render
+from lms.notifications.services import queue_mail
+from lms.regions.services import fill_place_choices, resolve_place
+from lms.urls import external_url, is_safe_next
+
+
+def unauthorized():
+    """Anonymous visitors go to the login page; htmx requests get a full redirect."""
+    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        response = current_app.make_response(("", 401))
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(_("Please log in to see this page."), "info")
+    return redirect(target, code=303)
+
+
+def _start_session(user, remember: bool) -> None:
+    locale = session.get("locale")
+    session.clear()  # nothing from before the login survives it
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+
+
+def _next_url(candidate: str | None) -> str:
+    return candidate if is_safe_next(candidate) else url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url(request.args.get("next")), code=303)
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data
+        address = request.remote_addr or "unknown"
+        if not (
+            ratelimit.is_allowed("LOGIN_LIMIT_ACCOUNT", "login-account", email)
+            and ratelimit.is_allowed("LOGIN_LIMIT_ADDRESS", "login-address", address)
+        ):
+            wait = max(
+                ratelimit.retry_after("LOGIN_LIMIT_ACCOUNT", "login-account", email),
+                ratelimit.retry_after("LOGIN_LIMIT_ADDRESS", "login-address", address),
+            )
+            error = _(
+                "Too many failed attempts. Please try again in %(minutes)d minutes, or reset your password.",
+                minutes=max(1, (wait + 59) // 60),
+            )
+            status = 429
+        else:
+            user = authenticate(email, form.password.data, utcnow())
+            if user is None:
+                ratelimit.hit("LOGIN_LIMIT_ACCOUNT", "login-account", email)
+                ratelimit.hit("LOGIN_LIMIT_ADDRESS", "login-address", address)
+                db.session.commit()
+                error = _("The email address or password is incorrect.")
+                status = 422
+            else:
+                ratelimit.clear("LOGIN_LIMIT_ACCOUNT", "login-account", email)
+                _start_session(user, remember=form.remember.data)
+                db.session.commit()
+                flash(_("Welcome, %(name)s.", name=user.name), "success")
+                return redirect(_next_url(form.next.data), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/login.html", form=form, error=error, status=status)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    # Logging out ends every session of this user, on every device.
+    end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("main.index"), code=303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"), code=303)
+    form = RegisterForm()
+    fill_place_choices(form, region_id=form.region_id.data if form.is_submitted() else None)
+    status = 200
+    if form.validate_on_submit():
+        region, municipality, organisation = resolve_place(
+            form.region_id.data, form.municipality_id.data, form.organisation_id.data
+        )
+        try:
+            user = register_coach(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                region=region,
+                municipality=municipality,
+                organisation=organisation,
+                registration_number=form.registration_number.data,
+                locale=session.get("locale", "nl"),
+                now=utcnow(),
+            )
+            db.session.flush()
+        except AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(exc.message)
+            status = 422
+        else:
+            queue_mail(
+                kind="welcome",
+                template="welcome",
+                recipient=user.email,
+                locale=user.locale,
+                user_id=user.id,
+                context={"user": user, "url": external_url("main.index")},
+            )
+            _start_session(user, remember=False)
+            db.session.commit()
+            flash(_("Your account has been created. Welcome!"), "success")
+            return redirect(url_for("main.index"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/register.html", form=form, status=status)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        email = form.email.data
+        address = request.remote_addr or "unknown"
+        allowed = ratelimit.hit("RESET_LIMIT", "reset-account", email) and ratelimit.hit(
+            "RESET_LIMIT", "reset-address", address
+        )
+        user = find_user_by_email(email) if allowed else None
+        if user is not None and user.is_active:
+            queue_mail(
+                kind="password_reset",
+                template="password_reset",
+                recipient=user.email,
+                locale=user.locale,
+                user_id=user.id,
+                context={
+                    "user": user,
+                    "url": external_url("auth.reset_password", token=make_reset_token(user)),
+                    "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+                },
+            )
+        db.session.commit()
+        # The same answer whether or not the address is known, so it reveals nothing.
+        flash(
+            _("If an account exists for %(email)s, we have sent a link to set a new password. "
+              "Check your inbox (and spam folder).", email=email),
+            "info",
+        )
+        return redirect(url_for("auth.login"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/forgot_password.html", form=form, status=status)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = user_for_reset_token(token)
+    if user is None:
+        return render("auth/reset_invalid.html", status=404)
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        change_password(user, form.password.data, utcnow())
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your password has been changed. You can now log in with it."), "success")
+        return redirect(url_for("auth.login"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/reset_password.html", form=form, token=token, status=status)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user
+    form = ProfileForm(obj=user if request.method == "GET" else None)
+    fill_place_choices(form, region_id=form.region_id.data)
+    status = 200
+    if form.validate_on_submit():
+        region, municipality, organisation = resolve_place(
+            form.region_id.data, form.municipality_id.data, form.organisation_id.data
+        )
+        if user.has_role(Role.COACH) and municipality is None:
+            form.municipality_id.errors.append(_("Choose the municipality you work in."))
+            status = 422
+        else:
+            try:
+                update_profile(
+                    user,
+                    name=form.name.data,
+                    email=form.email.data,
+                    locale=form.locale.data,
+                    region=region,
+                    municipality=municipality,
+                    organisation=organisation,
+                    registration_number=form.registration_number.data,
+                    wants_reminders=form.wants_reminders.data,
+                )
+            except AccountError as exc:
+                db.session.rollback()
+                getattr(form, exc.field).errors.append(exc.message)
+                status = 422
+            else:
+                session["locale"] = user.locale
+                db.session.commit()
+                flash(_("Your profile has been saved."), "success")
+                return redirect(url_for("auth.profile"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/profile.html", form=form, status=status)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+            status = 422
+        else:
+            user = current_user._get_current_object()
+            change_password(user, form.password.data, utcnow())
+            db.session.commit()
+            # The other sessions ended with the old token; this one continues with the new.
+            login_user(user)
+            flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
+            return redirect(url_for("auth.profile"), code=303)
+    elif form.is_submitted():
+        status = 422
+    return render("auth/password.html", form=form, status=status)

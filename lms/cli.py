@@ -1,0 +1,52 @@
+"""Operator commands: ``flask --app wsgi lms <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+lms_cli = AppGroup("lms", help="Welzijnscoach Academie commands.")
+
+
+@lms_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo data; running it again adds nothing twice."""
+    from lms.demo import DEMO_PASSWORD, seed_demo
+
+    created = seed_demo()
+    click.echo("Demo data loaded." if created else "Demo data was already present; nothing added.")
+    click.echo("")
+    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for email, role in (
+        ("admin@example.org", "admin"),
+        ("staff@example.org", "staff"),
+        ("trainer@example.org", "trainer"),
+        ("coordinator@example.org", "coordinator (Achterhoek)"),
+        ("coach@example.org", "coach"),
+    ):
+        click.echo(f"  {email:<28} {role}")
+
+
+@lms_cli.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep running and send new mails as they arrive.")
+@click.option("--interval", default=10, show_default=True, help="Seconds between rounds with --loop.")
+def send_mail_command(loop: bool, interval: int) -> None:
+    """Send the mails waiting in the outbox (retrying failures with back-off)."""
+    import time
+
+    from lms.extensions import db
+    from lms.notifications.services import deliver_due
+
+    while True:
+        sent = deliver_due()
+        db.session.remove()
+        if sent:
+            click.echo(f"sent {sent} mail(s)")
+        if not loop:
+            break
+        time.sleep(interval)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(lms_cli)

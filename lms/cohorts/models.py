@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.db import enum_type, utcnow
+from lms.extensions import db
+from lms.programmes.models import Programme, SessionKind
+from lms.regions.models import Municipality, Region
+
+
+class CohortStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+cohort_trainer = sa.Table(
+    "cohort_trainer",
+    db.metadata,
+    sa.Column("cohort_id", sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+cohort_follower = sa.Table(
+    "cohort_follower",
+    db.metadata,
+    sa.Column("cohort_id", sa.ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Cohort(db.Model):
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 1", name="capacity"),
+        sa.CheckConstraint("seats_taken >= 0", name="seats_taken"),
+        sa.CheckConstraint(
+            "enrol_opens_at IS NULL OR enrol_closes_at IS NULL OR enrol_closes_at > enrol_opens_at",
+            name="enrol_window",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programme.id", ondelete="RESTRICT"), index=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id", ondelete="RESTRICT"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[CohortStatus] = mapped_column(
+        enum_type(CohortStatus, "cohort_status"), default=CohortStatus.DRAFT, index=True
+    )
+    capacity: Mapped[int] = mapped_column(default=16)
+    # Seats held by pending, enrolled, offered and completed enrolments; changed only
+    # by a conditional UPDATE so that concurrent enrolments can never overbook.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Hands out strictly increasing waitlist numbers, again by one atomic UPDATE.
+    waitlist_counter: Mapped[int] = mapped_column(default=0, server_default="0")
+    enrol_opens_at: Mapped[datetime | None]
+    enrol_closes_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None] = mapped_column(index=True)  # first session, kept by the services
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    programme: Mapped[Programme] = relationship()
+    region: Mapped[Region] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="cohort",
+        order_by="(Session.starts_at, Session.id)",
+        cascade="all, delete-orphan",
+    )
+    trainers: Mapped[list[User]] = relationship(secondary=cohort_trainer, order_by="User.name")
+    followers: Mapped[list[User]] = relationship(secondary=cohort_follower)
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    def __repr__(self) -> str:
+        return f"<Cohort {self.id} {self.title!r}>"
+
+
+class Session(db.Model):
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        sa.CheckConstraint("sequence >= 0", name="sequence"),
+        sa.CheckConstraint("net_hours >= 0", name="net_hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    template_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("session_template.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[SessionKind] = mapped_column(enum_type(SessionKind, "session_kind"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    room: Mapped[str | None] = mapped_column(sa.String(100))
+    video_url: Mapped[str | None] = mapped_column(sa.String(500))
+    net_hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("0"))
+    is_required: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
+    )
+    # iCalendar SEQUENCE: raised on every change a calendar client must notice.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+    changes: Mapped[list[SessionChange]] = relationship(
+        back_populates="session", order_by="SessionChange.changed_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def ical_uid(self) -> str:
+        return f"session-{self.id}@welzijnscoach-academie"
+
+
+class SessionChange(db.Model):
+    """What changed in a session, kept so that change notices can say old and new."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(30))  # rescheduled, moved, relinked, cancelled, ...
+    before: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    after: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    notified_at: Mapped[datetime | None]
+
+    session: Mapped[Session] = relationship(back_populates="changes")

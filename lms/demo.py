@@ -1,0 +1,529 @@
+"""Demo data: regions, accounts, the Basistraining and cohorts in the past, now and later.
+
+Dates are placed around the moment of seeding, so every screen has something to
+show: a completed cohort with certificates, one running now across the October
+DST change, a full one with a waitlist, one across the March DST change, one
+with a cancelled session, and a draft.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from lms.attendance.models import Attendance, AttendanceStatus
+from lms.auth.models import Role, User, UserRole
+from lms.auth.passwords import hash_password
+from lms.certificates.services import issue_certificate
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
+from lms.db import utcnow
+from lms.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.i18n import local_to_utc, to_local
+from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate
+from lms.regions.models import Municipality, Organisation, Region
+from lms.regions.services import slugify
+
+DEMO_PASSWORD = "Demo-Welzijn-2026"
+
+REGIONS = {
+    "Achterhoek": ["Aalten", "Berkelland", "Bronckhorst", "Doetinchem", "Montferland", "Oost Gelre",
+                   "Oude IJsselstreek", "Winterswijk"],
+    "Rivierenland": ["Buren", "Culemborg", "Neder-Betuwe", "Tiel", "West Betuwe", "West Maas en Waal"],
+    "Midden-Drenthe": ["Midden-Drenthe"],
+    "Utrecht": ["Utrecht"],
+    "Almere": ["Almere"],
+    "Haaglanden": ["Den Haag"],
+}
+
+ORGANISATIONS = [
+    ("Welzijn Doetinchem", "Doetinchem"),
+    ("Sociaal Werk Oost Gelre", "Oost Gelre"),
+    ("Wijkteam Winterswijk", "Winterswijk"),
+    ("Welzijn Berkelland", "Berkelland"),
+    ("Welzijn Rivierenland", "Tiel"),
+    ("Sociaal Team Culemborg", "Culemborg"),
+    ("Welzijn Midden-Drenthe", "Midden-Drenthe"),
+    ("Buurtteams Utrecht", "Utrecht"),
+    ("De Schoor Welzijn", "Almere"),
+    ("Wijkteams Den Haag", "Den Haag"),
+]
+
+FIRST_NAMES = ["Anna", "Bram", "Charlotte", "Daan", "Eva", "Fleur", "Gijs", "Hanna", "Iris", "Jesse",
+               "Kim", "Lars", "Lotte", "Mila", "Noah", "Olga", "Pieter", "Roos", "Sem", "Tess",
+               "Ufuk", "Vera", "Wouter", "Yara", "Zeynep", "Ahmed", "Bo", "Carmen", "Dirk", "Esra",
+               "Femke", "Gerrit", "Hatice", "Ilse", "Joost", "Karin", "Luuk", "Maaike", "Nadia", "Oscar",
+               "Priya", "Ruben"]
+LAST_NAMES = ["de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser",
+              "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks",
+              "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits", "de Graaf", "van der Meer",
+              "Kok", "Yilmaz", "El Amrani", "Jacobs", "de Haan", "Vermeulen", "van den Heuvel", "van der Veen",
+              "van den Broek", "de Bruijn", "Schouten", "van Beek", "Willems", "Hoekstra", "Koster",
+              "Prins", "Huisman"]
+
+MODULES = [
+    (
+        "De rol van de welzijnscoach",
+        "Wat Welzijn op Recept is, wie verwijst en wat jouw rol als welzijnscoach is.",
+        [
+            ("Wat is Welzijn op Recept?",
+             "## Wat is Welzijn op Recept?\n\nBij *Welzijn op Recept* verwijst een huisarts of praktijkondersteuner "
+             "(POH) een patiënt met psychosociale klachten naar een **welzijnscoach**. Denk aan eenzaamheid, "
+             "geldzorgen of het gemis van zinvolle dagbesteding.\n\n- De huisarts ziet de klacht\n"
+             "- De welzijnscoach zoekt samen met de deelnemer naar wat energie geeft\n"
+             "- De deelnemer gaat aan de slag in de sociale basis\n\n"
+             "Meer lezen: [Landelijk Kennisnetwerk Welzijn op Recept](https://www.welzijnoprecept.nl)."),
+            ("Jouw rol als coach",
+             "## Jouw rol als coach\n\nAls welzijnscoach ben je geen hulpverlener die het probleem oplost. Je "
+             "**coacht**: je helpt de deelnemer zelf te ontdekken wat hij of zij wil en kan.\n\n"
+             "1. Luisteren en doorvragen\n2. Samen doelen formuleren\n3. Verbinden met activiteiten in de wijk\n"
+             "4. Terugkoppelen naar de verwijzer"),
+        ],
+        [
+            ("Wie verwijst een deelnemer naar de welzijnscoach?",
+             [("De huisarts of praktijkondersteuner", True), ("De gemeente", False), ("De zorgverzekeraar", False)],
+             "Bij Welzijn op Recept verwijst de huisarts of de POH."),
+            ("Welke klachten passen bij Welzijn op Recept?",
+             [("Eenzaamheid", True), ("Geldzorgen", True), ("Een gebroken been", False)],
+             "Het gaat om klachten met een sociale oorzaak."),
+        ],
+    ),
+    (
+        "Het eerste gesprek",
+        "Een goed eerste gesprek voeren: kennismaken, verwachtingen en de vraag achter de vraag.",
+        [
+            ("Voorbereiding",
+             "## Voorbereiding\n\nLees de verwijzing goed. Plan het gesprek op een plek waar de deelnemer zich "
+             "prettig voelt: thuis, in het buurthuis of tijdens een wandeling."),
+            ("De vraag achter de vraag",
+             "## De vraag achter de vraag\n\nVraag door op wat de deelnemer belangrijk vindt. Gebruik open vragen:\n\n"
+             "- *Wat zou je graag weer willen doen?*\n- *Wanneer voelde je je voor het laatst goed?*\n\n"
+             "Bekijk ook de video: https://www.youtube.com/watch?v=voorbeeld"),
+        ],
+        [
+            ("Welke vraag is een open vraag?",
+             [("Wat geeft jou energie?", True), ("Gaat het goed met je?", False), ("Woon je alleen?", False)],
+             "Een open vraag nodigt uit tot vertellen."),
+        ],
+    ),
+    (
+        "Positieve Gezondheid",
+        "Het gesprek voeren met het spinnenweb van Positieve Gezondheid.",
+        [
+            ("Zes dimensies",
+             "## Zes dimensies\n\nPositieve Gezondheid kijkt breder dan ziekte: lichaamsfuncties, mentaal welbevinden, "
+             "zingeving, kwaliteit van leven, meedoen en dagelijks functioneren."),
+            ("Het spinnenweb in het gesprek",
+             "## Het spinnenweb in het gesprek\n\nLaat de deelnemer het spinnenweb zelf invullen en vraag: "
+             "*wat wil je veranderen, en wat heb je daarvoor nodig?*"),
+        ],
+        [
+            ("Hoeveel dimensies heeft Positieve Gezondheid?",
+             [("Zes", True), ("Vier", False), ("Acht", False)],
+             "Er zijn zes dimensies."),
+        ],
+    ),
+    (
+        "Samenwerken met huisarts en POH",
+        "Korte lijnen met de huisartsenpraktijk: verwijzen, terugkoppelen en privacy.",
+        [
+            ("Terugkoppelen",
+             "## Terugkoppelen\n\nLaat de verwijzer weten dat het eerste gesprek heeft plaatsgevonden en hoe het traject "
+             "afloopt. Vraag de deelnemer vooraf toestemming voor wat je deelt."),
+        ],
+        [
+            ("Wat doe je voordat je informatie deelt met de huisarts?",
+             [("Toestemming vragen aan de deelnemer", True), ("Niets, de huisarts mag alles weten", False)],
+             "Deel alleen informatie met toestemming van de deelnemer."),
+        ],
+    ),
+    (
+        "Verwijzen naar de sociale basis",
+        "De sociale kaart van je gemeente en een warme overdracht naar activiteiten in de wijk.",
+        [
+            ("De sociale kaart",
+             "## De sociale kaart\n\nKen het aanbod in je gemeente: vrijwilligerswerk, beweeggroepen, taalcafés, "
+             "schuldhulp. Houd je eigen overzicht bij en deel het met collega's."),
+            ("Warme overdracht",
+             "## Warme overdracht\n\nGa de eerste keer mee, of stel de deelnemer persoonlijk voor aan de vrijwilliger "
+             "of begeleider van de activiteit."),
+        ],
+        [
+            ("Wat is een warme overdracht?",
+             [("De deelnemer persoonlijk introduceren bij een activiteit", True),
+              ("Een folder meegeven", False)],
+             "Bij een warme overdracht ga je mee of stel je de deelnemer persoonlijk voor."),
+        ],
+    ),
+]
+
+PATTERN = [
+    (SessionKind.ONLINE, "Online dagdeel: kennismaking en de rol van de welzijnscoach", time(9, 0), 210, 0, Decimal("3.5")),
+    (SessionKind.IN_PERSON, "Bijeenkomst 1: het eerste gesprek", time(13, 30), 210, 14, Decimal("3.25")),
+    (SessionKind.IN_PERSON, "Bijeenkomst 2: verwijzen en samenwerken", time(13, 30), 210, 35, Decimal("3.25")),
+]
+
+VENUES = {
+    "Achterhoek": "Het Brewinc, Terborgseweg 4, 7001 EA Doetinchem",
+    "Rivierenland": "Buurthuis De Plantage, Plantagelaan 10, 4001 AA Tiel",
+    "Midden-Drenthe": "Dorpshuis De Brink, Brink 1, 9411 KA Beilen",
+    "Utrecht": "Wijkcentrum De Leeuw, Lange Nieuwstraat 5, 3512 PA Utrecht",
+    "Almere": "De Schoor, Grote Markt 1, 1315 JG Almere",
+    "Haaglanden": "Buurthuis Mooi Laak, Laakweg 100, 2521 AA Den Haag",
+}
+
+
+def _get_or_create(model, defaults: dict | None = None, **keys):
+    obj = db.session.execute(sa.select(model).filter_by(**keys)).scalar_one_or_none()
+    if obj is not None:
+        return obj, False
+    obj = model(**keys, **(defaults or {}))
+    db.session.add(obj)
+    return obj, True
+
+
+def _user(email: str, name: str, roles: list[Role], **fields) -> User:
+    user = db.session.execute(
+        sa.select(User).where(sa.func.lower(User.email) == email.lower())
+    ).scalar_one_or_none()
+    if user is not None:
+        return user
+    user = User(email=email, name=name, password_hash=_password_hash(), **fields)
+    user.role_grants = [UserRole(role=role) for role in roles]
+    db.session.add(user)
+    return user
+
+
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    # One Argon2 hash for every demo account: hashing is slow on purpose.
+    if not _HASH:
+        _HASH.append(hash_password(DEMO_PASSWORD))
+    return _HASH[0]
+
+
+def _tuesday_near(day: date) -> date:
+    return day + timedelta(days=(1 - day.weekday()) % 7)
+
+
+def _last_sunday(year: int, month: int) -> date:
+    day = date(year, month + 1, 1) - timedelta(days=1) if month < 12 else date(year, 12, 31)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def _next_dst_start(after: date) -> date:
+    start = _last_sunday(after.year, 3)
+    return start if start > after else _last_sunday(after.year + 1, 3)
+
+
+def _sessions_for(cohort: Cohort, programme: Programme, first: date, region_name: str) -> None:
+    for template in programme.session_templates:
+        day = first + timedelta(days=template.day_offset)
+        starts = local_to_utc(day, template.start_time)
+        cohort.sessions.append(
+            Session(
+                template_id=template.id,
+                kind=template.kind,
+                title=template.title,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=template.duration_minutes),
+                address=VENUES[region_name] if template.kind == SessionKind.IN_PERSON else None,
+                room="Zaal 2" if template.kind == SessionKind.IN_PERSON else None,
+                video_url=(
+                    f"https://meet.example.org/wor-{slugify(cohort.title)}"
+                    if template.kind == SessionKind.ONLINE
+                    else None
+                ),
+                net_hours=template.net_hours,
+                is_required=template.is_required,
+            )
+        )
+    cohort.starts_at = min(s.starts_at for s in cohort.sessions)
+
+
+def seed_demo(now: datetime | None = None) -> bool:
+    """Load the demo data once; returns False when it was already there."""
+    now = now or utcnow()
+    if db.session.execute(sa.select(Programme.id).where(Programme.slug == "basistraining-welzijnscoach")).first():
+        _seed_places()
+        db.session.commit()
+        return False
+    rng = random.Random(2026)
+    regions, municipalities = _seed_places()
+    organisations = {}
+    for name, municipality in ORGANISATIONS:
+        organisations[name], _ = _get_or_create(
+            Organisation, name=name, defaults={"municipality": municipalities[municipality]}
+        )
+
+    achterhoek = regions["Achterhoek"]
+    admin = _user("admin@example.org", "Ada Beheer", [Role.ADMIN])
+    staff = _user("staff@example.org", "Sofie Staf", [Role.STAFF], organisation=None)
+    trainer = _user("trainer@example.org", "Anouk de Trainer", [Role.TRAINER])
+    trainer2 = _user("marco.jansen@example.org", "Marco Jansen", [Role.TRAINER])
+    coordinator = _user(
+        "coordinator@example.org", "Kyra Coördinator", [Role.COORDINATOR],
+        region=achterhoek, organisation=None,
+    )
+    coordinator.coordinated_regions = [achterhoek]
+    coach = _user(
+        "coach@example.org", "Sanne Bakker", [Role.COACH],
+        region=achterhoek, municipality=municipalities["Doetinchem"],
+        organisation=organisations["Welzijn Doetinchem"], registration_number="123456",
+    )
+    del admin, staff
+
+    coaches: dict[str, list[User]] = {name: [] for name in REGIONS}
+    region_of_org = {o: municipalities[m].region.name for o, m in ORGANISATIONS}
+    index = 0
+    plan = [("Achterhoek", 16), ("Rivierenland", 12), ("Utrecht", 8), ("Haaglanden", 5),
+            ("Midden-Drenthe", 3), ("Almere", 1)]
+    for region_name, count in plan:
+        region = regions[region_name]
+        for _n in range(count):
+            first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+            index += 1
+            municipality = rng.choice(REGIONS[region_name])
+            orgs = [o for o in organisations if region_of_org[o] == region_name]
+            user = _user(
+                f"{slugify(first)}.{slugify(last)}@example.org",
+                f"{first} {last}",
+                [Role.COACH],
+                region=region,
+                municipality=municipalities[municipality],
+                organisation=organisations[rng.choice(orgs)] if orgs and rng.random() < 0.8 else None,
+                registration_number=str(100000 + index * 37) if rng.random() < 0.75 else None,
+            )
+            coaches[region_name].append(user)
+    coaches["Achterhoek"].insert(0, coach)
+
+    programme = _seed_programme()
+    verdieping = _seed_verdieping()
+    db.session.flush()
+
+    today = to_local(now).date()
+    # Completed cohorts, with attendance, finished modules and certificates.
+    past_a = _cohort(programme, achterhoek, "Achterhoek najaar 2025", _tuesday_near(today - timedelta(days=400)),
+                     CohortStatus.COMPLETED, 14, [trainer], None)
+    past_b = _cohort(programme, regions["Rivierenland"], "Rivierenland voorjaar 2026",
+                     _tuesday_near(today - timedelta(days=220)), CohortStatus.COMPLETED, 12, [trainer2],
+                     municipalities["Tiel"])
+    # Running now; the October DST change falls between its first two sessions when seeded in November.
+    current = _cohort(programme, achterhoek, "Achterhoek najaar 2026", _tuesday_near(today - timedelta(days=35)),
+                      CohortStatus.CLOSED, 16, [trainer], municipalities["Doetinchem"])
+    # Open cohorts: one full with a waitlist, one across the March DST change, one with a cancelled session.
+    full = _cohort(programme, regions["Utrecht"], "Utrecht voorjaar 2027", _tuesday_near(today + timedelta(days=45)),
+                   CohortStatus.OPEN, 6, [trainer], None)
+    dst_start = _next_dst_start(today + timedelta(days=20))
+    haaglanden = _cohort(programme, regions["Haaglanden"], "Haaglanden voorjaar 2027",
+                         _tuesday_near(dst_start - timedelta(days=13)), CohortStatus.OPEN, 16, [trainer], None)
+    drenthe = _cohort(programme, regions["Midden-Drenthe"], "Midden-Drenthe voorjaar 2027",
+                      _tuesday_near(today + timedelta(days=60)), CohortStatus.OPEN, 12, [trainer2],
+                      municipalities["Midden-Drenthe"])
+    _cohort(programme, regions["Almere"], "Almere zomer 2027", _tuesday_near(today + timedelta(days=200)),
+            CohortStatus.DRAFT, 14, [], None)
+    verdieping_past = _cohort(verdieping, achterhoek, "Verdieping Achterhoek voorjaar 2026",
+                              _tuesday_near(today - timedelta(days=150)), CohortStatus.COMPLETED, 12, [trainer], None)
+    db.session.flush()
+
+    # A cancelled session in Midden-Drenthe, replaced by a new date a week later.
+    cancelled = drenthe.sessions[1]
+    cancelled.status = SessionStatus.CANCELLED
+    cancelled.cancelled_at = now
+    cancelled.sequence += 1
+    cancelled.changes.append(SessionChange(kind="cancelled", before={"status": "scheduled"},
+                                           after={"status": "cancelled"}, changed_at=now))
+    replacement_start = cancelled.starts_at + timedelta(days=7)
+    drenthe.sessions.append(Session(
+        template_id=cancelled.template_id, kind=cancelled.kind, title=cancelled.title + " (nieuwe datum)",
+        starts_at=replacement_start, ends_at=replacement_start + (cancelled.ends_at - cancelled.starts_at),
+        address=cancelled.address, room=cancelled.room, net_hours=cancelled.net_hours,
+        is_required=cancelled.is_required,
+    ))
+
+    _enrol_past(past_a, coaches["Achterhoek"][1:14], now, rng, with_dropout=True)
+    _enrol_past(past_b, coaches["Rivierenland"][:10], now, rng, with_dropout=True)
+    _enrol_past(verdieping_past, [coach] + coaches["Achterhoek"][1:6], now, rng, with_dropout=False)
+    _enrol_current(current, [coach] + coaches["Achterhoek"][14:], now)
+    _enrol_open(full, coaches["Utrecht"], now)
+    _enrol_open(haaglanden, coaches["Haaglanden"][:3], now)
+    _enrol_open(drenthe, coaches["Midden-Drenthe"][:2], now)
+    _recount_seats()
+    db.session.commit()
+    return True
+
+
+def _seed_places():
+    regions, municipalities = {}, {}
+    for region_name, names in REGIONS.items():
+        region, _ = _get_or_create(Region, name=region_name, defaults={"slug": slugify(region_name)})
+        regions[region_name] = region
+        for name in names:
+            municipalities[name], _ = _get_or_create(Municipality, name=name, defaults={"region": region})
+    db.session.flush()
+    return regions, municipalities
+
+
+def _seed_programme() -> Programme:
+    programme = Programme(
+        title="Basistraining welzijnscoach",
+        slug="basistraining-welzijnscoach",
+        description=(
+            "De blended basistraining voor welzijnscoaches in Welzijn op Recept, ontwikkeld door het Landelijk "
+            "Kennisnetwerk Welzijn op Recept met regionale partners. Eén online dagdeel, twee fysieke "
+            "bijeenkomsten in je eigen regio en online modules die je in je eigen tempo volgt."
+        ),
+        net_hours=Decimal("10"),
+        accreditation_body="Registerplein",
+        accreditation_course_id="RP-2026-41873",
+        accreditation_points=Decimal("10"),
+        validity_years=3,
+        cancellation_deadline_days=7,
+        requires_approval=False,
+        offer_hours=48,
+        contact_email="opleidingen@welzijnoprecept.example.org",
+    )
+    for position, (title, summary, lessons, questions) in enumerate(MODULES, start=1):
+        module = Module(position=position, title=title, summary=summary, pass_mark=70)
+        for lesson_position, (lesson_title, body) in enumerate(lessons, start=1):
+            module.lessons.append(Lesson(position=lesson_position, title=lesson_title, body=body))
+        for q_position, (text, options, explanation) in enumerate(questions, start=1):
+            question = QuizQuestion(position=q_position, text=text, explanation=explanation)
+            for o_position, (option_text, correct) in enumerate(options, start=1):
+                question.options.append(QuizOption(position=o_position, text=option_text, is_correct=correct))
+            module.questions.append(question)
+        programme.modules.append(module)
+    for kind, title, start, minutes, offset, hours in PATTERN:
+        programme.session_templates.append(
+            SessionTemplate(kind=kind, title=title, start_time=start, duration_minutes=minutes,
+                            day_offset=offset, is_required=True, net_hours=hours)
+        )
+    db.session.add(programme)
+    return programme
+
+
+def _seed_verdieping() -> Programme:
+    programme = Programme(
+        title="Verdieping: groepsaanbod en netwerk",
+        slug="verdieping-groepsaanbod-en-netwerk",
+        description="Een verdiepende bijeenkomst voor welzijnscoaches die de basistraining hebben afgerond.",
+        net_hours=Decimal("3"),
+        accreditation_body="Registerplein",
+        accreditation_course_id="RP-2026-52210",
+        accreditation_points=Decimal("3"),
+        validity_years=None,
+        cancellation_deadline_days=3,
+    )
+    module = Module(position=1, title="Een netwerk rond de deelnemer", summary="Samenwerken met vrijwilligers.",
+                    pass_mark=None)
+    module.lessons.append(Lesson(position=1, title="Netwerkkaart",
+                                 body="## Netwerkkaart\n\nBreng samen met de deelnemer het netwerk in kaart."))
+    programme.modules.append(module)
+    programme.session_templates.append(
+        SessionTemplate(kind=SessionKind.IN_PERSON, title="Verdiepingsbijeenkomst", start_time=time(13, 30),
+                        duration_minutes=210, day_offset=0, is_required=True, net_hours=Decimal("3"))
+    )
+    db.session.add(programme)
+    return programme
+
+
+def _cohort(programme, region, title, first, status, capacity, trainers, municipality) -> Cohort:
+    cohort = Cohort(
+        programme=programme, region=region, municipality=municipality, title=title, status=status,
+        capacity=capacity, description=f"{programme.title} in de regio {region.name}.",
+    )
+    cohort.trainers = list(trainers)
+    db.session.add(cohort)
+    _sessions_for(cohort, programme, first, region.name)
+    opens = local_to_utc(first - timedelta(days=90), time(9, 0))
+    cohort.enrol_opens_at = opens
+    cohort.enrol_closes_at = local_to_utc(first - timedelta(days=7), time(23, 59))
+    return cohort
+
+
+def _complete_learning(user: User, programme: Programme, when: datetime, rng, share: float = 1.0) -> None:
+    for module in programme.modules:
+        if rng.random() > share:
+            continue
+        for lesson in module.lessons:
+            db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=when))
+        if module.questions:
+            db.session.add(QuizAttempt(user_id=user.id, module_id=module.id, submitted_at=when, score=100,
+                                       is_passed=True, answers={}))
+
+
+def _enrol_past(cohort: Cohort, members: list[User], now: datetime, rng, with_dropout: bool) -> None:
+    db.session.flush()
+    last = max(s.ends_at for s in cohort.sessions)
+    for i, user in enumerate(members):
+        enrolled_at = cohort.enrol_opens_at + timedelta(days=1, hours=i)
+        enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
+                              status=EnrolmentStatus.ENROLLED, created_at=enrolled_at, enrolled_at=enrolled_at)
+        db.session.add(enrolment)
+        db.session.flush()
+        dropout = with_dropout and i == len(members) - 1
+        for position, session in enumerate(cohort.sessions):
+            status = AttendanceStatus.PRESENT
+            if dropout and position == len(cohort.sessions) - 1:
+                status = AttendanceStatus.ABSENT
+            elif with_dropout and i == 2 and position == 1:
+                status = AttendanceStatus.EXCUSED
+            db.session.add(Attendance(session_id=session.id, user_id=user.id, status=status,
+                                      recorded_at=session.ends_at, recorded_by_id=cohort.trainers[0].id))
+        _complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=10), rng,
+                           share=0.6 if dropout else 1.0)
+        excused = with_dropout and i == 2
+        if not dropout and not excused:
+            enrolment.status = EnrolmentStatus.COMPLETED
+            enrolment.completed_at = last
+            db.session.flush()
+            issue_certificate(enrolment, last + timedelta(hours=1))
+
+
+def _enrol_current(cohort: Cohort, members: list[User], now: datetime) -> None:
+    db.session.flush()
+    rng = random.Random(7)
+    for i, user in enumerate(members):
+        enrolled_at = cohort.enrol_opens_at + timedelta(days=2, hours=i)
+        db.session.add(Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
+                                 status=EnrolmentStatus.ENROLLED, created_at=enrolled_at, enrolled_at=enrolled_at))
+        for session in cohort.sessions:
+            if session.ends_at < now:
+                status = AttendanceStatus.PRESENT if (i + session.id) % 6 else AttendanceStatus.ABSENT
+                db.session.add(Attendance(session_id=session.id, user_id=user.id, status=status,
+                                          recorded_at=session.ends_at, recorded_by_id=cohort.trainers[0].id))
+        _complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=3), rng, share=0.5)
+
+
+def _enrol_open(cohort: Cohort, members: list[User], now: datetime) -> None:
+    db.session.flush()
+    for i, user in enumerate(members):
+        created = now - timedelta(days=20) + timedelta(hours=i)
+        if i < cohort.capacity:
+            enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
+                                  status=EnrolmentStatus.ENROLLED, created_at=created, enrolled_at=created)
+        else:
+            cohort.waitlist_counter += 1
+            enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
+                                  status=EnrolmentStatus.WAITLISTED, waitlist_position=cohort.waitlist_counter,
+                                  created_at=created)
+        db.session.add(enrolment)
+
+
+def _recount_seats() -> None:
+    db.session.flush()
+    counts = dict(
+        db.session.execute(
+            sa.select(Enrolment.cohort_id, sa.func.count())
+            .where(Enrolment.status.in_(SEAT_HOLDING))
+            .group_by(Enrolment.cohort_id)
+        ).all()
+    )
+    for cohort in db.session.execute(sa.select(Cohort)).scalars():
+        cohort.seats_taken = counts.get(cohort.id, 0)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort
+from lms.db import enum_type, utcnow
+from lms.extensions import db
+from lms.programmes.models import Programme
+from lms.regions.models import Region
+
+
+class EnrolmentStatus(enum.StrEnum):
+    PENDING = "pending"
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+# Statuses that hold a seat in the cohort (counted in Cohort.seats_taken).
+SEAT_HOLDING = (
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.OFFERED,
+    EnrolmentStatus.COMPLETED,
+)
+# Statuses in which a coach is still on the way through a programme.
+ACTIVE = (
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.WAITLISTED,
+    EnrolmentStatus.OFFERED,
+)
+
+
+class Enrolment(db.Model):
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "user_id"),
+        # At most one active enrolment per coach per programme, kept by the database.
+        sa.Index(
+            "uq_enrolment_active_per_programme",
+            "user_id",
+            "programme_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
+            postgresql_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
+        ),
+        sa.CheckConstraint(
+            "status != 'waitlisted' OR waitlist_position IS NOT NULL",
+            name="waitlist_position",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programme.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(enum_type(EnrolmentStatus, "enrolment_status"), index=True)
+    waitlist_position: Mapped[int | None]
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
+    offer_reminded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    enrolled_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime | None]
+    is_overbooked: Mapped[bool] = mapped_column(default=False)
+    anonymised_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    programme: Mapped[Programme] = relationship()
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class Interest(db.Model):
+    """A coach's wish to follow a programme where no cohort is open in their region."""
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "programme_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    programme: Mapped[Programme] = relationship()
+    region: Mapped[Region] = relationship()

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+
+from lms.extensions import db
+from lms.htmx import render
+from lms.main import bp
+from lms.urls import is_safe_next
+
+
+@bp.get("/")
+def index():
+    """The start page: what matters now for each of the user's roles."""
+    from lms.main.dashboard import start_page_context
+
+    return render("main/index.html", **start_page_context(current_user))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("health check: database unreachable")
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/language")
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("main.index"), code=303)

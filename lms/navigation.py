@@ -1,0 +1,50 @@
+"""The main navigation, by role; entries whose endpoint does not exist are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.auth.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: tuple[Role, ...] = ()  # empty: everyone; otherwise any of these
+    anonymous: bool = True  # shown to visitors who are not logged in
+    prefix: str | None = None  # endpoints starting with this mark the item as current
+
+
+ITEMS: tuple[NavItem, ...] = (
+    NavItem("main.index", _l("Start")),
+    NavItem("catalogue.index", _l("Trainings"), prefix="catalogue."),
+    NavItem("learning.index", _l("My learning"), (Role.COACH,), anonymous=False, prefix="learning."),
+    NavItem("certificates.mine", _l("My certificates"), (Role.COACH,), anonymous=False),
+    NavItem("calendar.index", _l("Calendar"), anonymous=False, prefix="calendar."),
+    NavItem("programmes.index", _l("Programmes"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="programmes."),
+    NavItem("cohorts.index", _l("Cohorts"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="cohorts."),
+    NavItem("reports.index", _l("Reports"), (Role.STAFF, Role.ADMIN, Role.COORDINATOR), anonymous=False, prefix="reports."),
+    NavItem("certificates.index", _l("Certificates"), (Role.STAFF, Role.ADMIN), anonymous=False),
+    NavItem("admin.users", _l("Administration"), (Role.ADMIN,), anonymous=False, prefix="admin."),
+)
+
+
+def navigation() -> list[dict]:
+    items = []
+    for item in ITEMS:
+        if item.endpoint not in current_app.view_functions:
+            continue
+        if current_user.is_authenticated:
+            if item.roles and not current_user.has_role(*item.roles):
+                continue
+        elif not item.anonymous:
+            continue
+        endpoint = request.endpoint or ""
+        current = endpoint == item.endpoint or bool(item.prefix and endpoint.startswith(item.prefix))
+        items.append({"endpoint": item.endpoint, "label": item.label, "current": current})
+    return items

@@ -1,0 +1,1 @@
+from lms.notifications import bp  # noqa: F401

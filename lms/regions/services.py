@@ -1,0 +1,153 @@
+"""Regions, municipalities and organisations: lookups and admin changes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.forms import NONE_CHOICE
+from lms.regions.models import Municipality, Organisation, Region
+
+
+class PlaceError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def all_regions() -> list[Region]:
+    return list(db.session.execute(sa.select(Region).order_by(Region.name)).scalars())
+
+
+def municipalities_of(region_id: int | None) -> list[Municipality]:
+    stmt = sa.select(Municipality).order_by(Municipality.name)
+    if region_id:
+        stmt = stmt.where(Municipality.region_id == region_id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.execute(sa.select(Organisation).order_by(Organisation.name)).scalars())
+
+
+def fill_place_choices(form, region_id: int | None = None, blank_region: bool = True) -> None:
+    """Region, municipality (grouped by region) and organisation choices for a form."""
+    regions = all_regions()
+    form.region_id.choices = ([("", _("— choose a region —"))] if blank_region else []) + [
+        (r.id, r.name) for r in regions
+    ]
+    municipalities = db.session.execute(
+        sa.select(Municipality).order_by(Municipality.name)
+    ).scalars()
+    by_region: dict[int, list] = {}
+    for m in municipalities:
+        by_region.setdefault(m.region_id, []).append((m.id, m.name))
+    if region_id and region_id in by_region:
+        form.municipality_id.choices = [("", _("— choose a municipality —"))] + by_region[region_id]
+    else:
+        # Without a region chosen (or without JavaScript) every municipality, grouped by region.
+        grouped = {"": [("", _("— choose a municipality —"))]}
+        for r in regions:
+            if r.id in by_region:
+                grouped[r.name] = by_region[r.id]
+        form.municipality_id.choices = grouped
+    if hasattr(form, "organisation_id"):
+        form.organisation_id.choices = [NONE_CHOICE] + [(o.id, o.name) for o in all_organisations()]
+
+
+def resolve_place(region_id, municipality_id, organisation_id):
+    region = db.session.get(Region, region_id) if region_id else None
+    municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if municipality is not None and region is None:
+        region = municipality.region
+    return region, municipality, organisation
+
+
+def save_region(region: Region | None, *, name: str) -> Region:
+    name = name.strip()
+    slug = slugify(name)
+    clash = db.session.execute(
+        sa.select(Region.id).where(sa.or_(sa.func.lower(Region.name) == name.lower(), Region.slug == slug))
+    ).scalars().all()
+    if any(region is None or other != region.id for other in clash):
+        raise PlaceError(_("A region with this name already exists."), "name")
+    if region is None:
+        region = Region(name=name, slug=slug)
+        db.session.add(region)
+    else:
+        region.name, region.slug = name, slug
+    return region
+
+
+def save_municipality(municipality: Municipality | None, *, name: str, region: Region) -> Municipality:
+    """Create or change a municipality; moving it moves its coaches' region along."""
+    name = name.strip()
+    clash = db.session.execute(
+        sa.select(Municipality.id).where(sa.func.lower(Municipality.name) == name.lower())
+    ).scalars().all()
+    if any(municipality is None or other != municipality.id for other in clash):
+        raise PlaceError(_("A municipality with this name already exists."), "name")
+    if municipality is None:
+        municipality = Municipality(name=name, region=region)
+        db.session.add(municipality)
+        return municipality
+    if municipality.region_id != region.id:
+        db.session.execute(
+            sa.update(User).where(User.municipality_id == municipality.id).values(region_id=region.id)
+        )
+    municipality.name = name
+    municipality.region = region
+    return municipality
+
+
+def save_organisation(organisation: Organisation | None, *, name: str, municipality: Municipality | None) -> Organisation:
+    name = name.strip()
+    clash = db.session.execute(
+        sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
+    ).scalars().all()
+    if any(organisation is None or other != organisation.id for other in clash):
+        raise PlaceError(_("An organisation with this name already exists."), "name")
+    if organisation is None:
+        organisation = Organisation(name=name, municipality=municipality)
+        db.session.add(organisation)
+    else:
+        organisation.name, organisation.municipality = name, municipality
+    return organisation
+
+
+def delete_region(region: Region) -> None:
+    in_use = db.session.execute(
+        sa.select(sa.func.count()).select_from(Municipality).where(Municipality.region_id == region.id)
+    ).scalar_one()
+    if in_use:
+        raise PlaceError(_("This region still has municipalities. Move or delete them first."))
+    from lms.cohorts.models import Cohort
+
+    if db.session.execute(sa.select(Cohort.id).where(Cohort.region_id == region.id).limit(1)).first():
+        raise PlaceError(_("This region has cohorts and cannot be deleted."))
+    db.session.delete(region)
+
+
+def delete_municipality(municipality: Municipality) -> None:
+    used = db.session.execute(
+        sa.select(User.id).where(User.municipality_id == municipality.id).limit(1)
+    ).first()
+    if used:
+        raise PlaceError(_("Users live in this municipality; move it to another region instead of deleting it."))
+    db.session.delete(municipality)
+
+
+def delete_organisation(organisation: Organisation) -> None:
+    db.session.delete(organisation)
