@@ -103,6 +103,8 @@ class Config:
 class TestConfig(Config):
     """Defaults for the test suite; the database comes from TEST_DATABASE_URL."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self) -> None:
         super().__init__()
         self.LMS_ENV = "testing"

@@ -16,7 +16,7 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context: Any) -> Response:
     """Render the fragment for htmx, the full page otherwise.
 
     Flash messages travel along with a fragment as an out-of-band swap, so they

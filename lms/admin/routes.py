@@ -296,7 +296,7 @@ def organisations():
     form = _organisation_form()
     status = 200
     if form.validate_on_submit():
-        _, municipality, _org = resolve_place(None, form.municipality_id.data, None)
+        municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
             organisation = save_organisation(None, name=form.name.data, municipality=municipality)
         except PlaceError as exc:
@@ -321,7 +321,7 @@ def organisation_edit(organisation_id: int):
     form = _organisation_form(organisation)
     status = 200
     if form.validate_on_submit():
-        _, municipality, _org = resolve_place(None, form.municipality_id.data, None)
+        municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
             save_organisation(organisation, name=form.name.data, municipality=municipality)
         except PlaceError as exc:
