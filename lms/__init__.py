@@ -49,6 +49,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
@@ -112,7 +113,17 @@ BLUEPRINTS = (
     ("main", None),
     ("auth", None),
     ("regions", None),
+    ("catalogue", None),
+    ("programmes", "/staff/programmes"),
+    ("cohorts", None),
+    ("enrolment", None),
+    ("learning", "/learn"),
+    ("attendance", None),
+    ("certificates", None),
+    ("calendar", None),
+    ("reports", "/reports"),
     ("notifications", None),
+    ("audit", "/admin/audit"),
     ("admin", "/admin"),
 )
 

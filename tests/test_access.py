@@ -1,70 +1,134 @@
-"""Every route against every role: the generated authorisation matrix."""
+"""Every route against every role and against objects of others: the authorisation matrix."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
 from lms.auth.services import make_reset_token
+from lms.certificates.services import issue_certificate
+from lms.cohorts.models import CohortStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from tests.access_matrix import POST_ALSO, ROLES, ROUTES, Route
+from lms.learning.models import Lesson, QuizOption, QuizQuestion
+from tests.access import ROLES, all_routes, world_extensions
 from tests.conftest import Client
+from tests.factories import PASSWORD
 
-
-def _all_routes() -> list[Route]:
-    routes = list(ROUTES)
-    for endpoint, allowed in POST_ALSO.items():
-        get = next(r for r in ROUTES if r.endpoint == endpoint and r.method == "GET")
-        routes.append(Route(endpoint, "POST", get.path, allowed, get.denied_status))
-    return routes
-
-
-ALL = _all_routes()
+ROUTES = all_routes()
 
 
 def test_inventory_covers_every_route(app):
-    """A route added without an entry in tests/access_matrix.py fails here."""
+    """A route added without an entry in tests/access/ fails here."""
     in_app = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             in_app.add((rule.endpoint, method))
-    in_matrix = {(r.endpoint, r.method) for r in ALL}
-    assert in_app - in_matrix == set(), "routes missing from tests/access_matrix.py"
-    assert in_matrix - in_app == set(), "entries in tests/access_matrix.py without a route"
+    in_matrix = {(r.endpoint, r.method) for r in ROUTES}
+    assert sorted(in_app - in_matrix) == [], "routes missing from tests/access/"
+    assert sorted(in_matrix - in_app) == [], "entries in tests/access/ without a route"
 
 
-def test_state_changes_only_by_post(app):
-    """GET handlers are listed as reads; every POST is CSRF-protected (checked below)."""
+def test_no_route_mixes_get_with_other_state_changing_methods(app):
     for rule in app.url_map.iter_rules():
-        assert not (rule.methods & {"PUT", "PATCH", "DELETE"}) or "GET" not in rule.methods
+        assert not (rule.methods & {"PUT", "PATCH", "DELETE"} and "GET" in rule.methods), rule
+
+
+def _enrol(cohort, user, status=EnrolmentStatus.ENROLLED, now=None):
+    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
+    if status == EnrolmentStatus.WAITLISTED:
+        cohort.waitlist_counter += 1
+        enrolment.waitlist_position = cohort.waitlist_counter
+    else:
+        cohort.seats_taken += 1
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
 
 
 @pytest.fixture
-def world(app, make_user, make_region, region, make_organisation):
+def world(app, make_user, make_region, region, other_region, make_organisation, make_programme, make_cohort, now):
+    """One of everything, in two regions, so each route can be tried on own and others' objects.
+
+    The trainer teaches ``cohort``; the coordinator coordinates ``region``; the coach is
+    enrolled in ``cohort`` and completed ``past_cohort``; ``other_coach`` is enrolled in
+    ``other_cohort`` in ``other_region``.
+    """
     users = {
-        "coach": make_user(Role.COACH, email="coach@example.org"),
-        "trainer": make_user(Role.TRAINER, email="trainer@example.org"),
-        "staff": make_user(Role.STAFF, email="staff@example.org"),
-        "coordinator": make_user(Role.COORDINATOR, email="coordinator@example.org", coordinates=[region]),
-        "admin": make_user(Role.ADMIN, email="admin@example.org"),
+        "coach": make_user(Role.COACH, name="Cora Coach", email="coach@example.org", registration_number="123456"),
+        "trainer": make_user(Role.TRAINER, name="Tim Trainer", email="trainer@example.org"),
+        "staff": make_user(Role.STAFF, name="Stella Staf", email="staff@example.org"),
+        "coordinator": make_user(Role.COORDINATOR, name="Coen Coördinator", email="coordinator@example.org",
+                                 coordinates=[region]),
+        "admin": make_user(Role.ADMIN, name="Ada Admin", email="admin@example.org"),
     }
-    other = make_user(Role.COACH, email="other@example.org")
-    empty = make_region("Lege regio")
+    other_coach = make_user(Role.COACH, name="Otto Ander", email="other@example.org", region=other_region)
+    empty_region = make_region("Lege regio")
     organisation = make_organisation("Welzijn Test")
+
+    programme = make_programme()
+    module = programme.modules[0]
+    lesson = Lesson(module=module, position=1, title="Les 1", body="# Les 1\n\nTekst.")
+    question = QuizQuestion(module=module, position=1, text="Vraag?")
+    question.options = [QuizOption(position=1, text="Ja", is_correct=True), QuizOption(position=2, text="Nee")]
+    db.session.add_all([lesson, question])
+
+    cohort = make_cohort(programme, region=region, trainers=[users["trainer"]], title="Groep Achterhoek",
+                         first=date(2027, 3, 16))
+    other_cohort = make_cohort(programme, region=other_region, title="Groep Rivierenland", first=date(2027, 4, 6))
+    past_cohort = make_cohort(programme, region=region, trainers=[users["trainer"]], title="Groep vorig jaar",
+                              first=date(2026, 3, 10), status=CohortStatus.COMPLETED)
+    enrolment = _enrol(cohort, users["coach"])
+    other_enrolment = _enrol(other_cohort, other_coach)
+    past_enrolment = _enrol(past_cohort, users["coach"], EnrolmentStatus.COMPLETED)
+    for session in past_cohort.sessions:
+        db.session.add(Attendance(session=session, user=users["coach"], status=AttendanceStatus.PRESENT))
+    db.session.flush()
+    certificate = issue_certificate(past_enrolment, now - timedelta(days=200))
+    other_certificate_enrolment = _enrol(past_cohort, other_coach, EnrolmentStatus.COMPLETED)
+    other_certificate = issue_certificate(other_certificate_enrolment, now - timedelta(days=200))
+    db.session.commit()
+
     w = {
         "users": users,
+        "other_coach": other_coach,
+        "region": region,
         "region_id": region.id,
+        "region_slug": region.slug,
+        "other_region_id": other_region.id,
+        "other_region_slug": other_region.slug,
         "municipality_id": region.municipalities[-1].id,
-        "empty_region_id": empty.id,
+        "empty_region_id": empty_region.id,
         "organisation_id": organisation.id,
-        "other_user_id": other.id,
-        "reset_token": make_reset_token(other),
+        "other_user_id": other_coach.id,
+        "reset_token": make_reset_token(other_coach),
+        "programme": programme,
+        "programme_id": programme.id,
+        "module_id": module.id,
+        "lesson_id": lesson.id,
+        "question_id": question.id,
+        "template_id": programme.session_templates[0].id,
+        "cohort": cohort,
+        "cohort_id": cohort.id,
+        "session_id": cohort.sessions[0].id,
+        "other_cohort_id": other_cohort.id,
+        "other_session_id": other_cohort.sessions[0].id,
+        "past_cohort_id": past_cohort.id,
+        "past_session_id": past_cohort.sessions[0].id,
+        "enrolment_id": enrolment.id,
+        "other_enrolment_id": other_enrolment.id,
+        "certificate_id": certificate.id,
+        "certificate_number": certificate.number,
+        "verification_id": certificate.verification_id,
+        "other_certificate_id": other_certificate.id,
     }
-    extend = getattr(pytest, "_lms_world_extensions", [])
-    for fn in extend:
-        fn(w)
+    for extend in world_extensions():
+        extend(w)
     db.session.commit()
     return w
 
@@ -73,14 +137,12 @@ def _client_for(app, world, role) -> Client:
     app.test_client_class = Client
     client = app.test_client()
     if role != "anonymous":
-        from tests.factories import PASSWORD
-
         response = client.post("/login", data={"email": world["users"][role].email, "password": PASSWORD})
         assert response.status_code == 303
     return client
 
 
-@pytest.mark.parametrize("route", ALL, ids=lambda r: f"{r.method} {r.endpoint}")
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint} {r.path.__doc__ or ''}")
 def test_access(app, world, route):
     for role in ROLES:
         client = _client_for(app, world, role)
@@ -98,12 +160,15 @@ def test_access(app, world, route):
             if route.method == "GET":
                 assert status in (200, 303), label
         elif role == "anonymous":
-            assert status in (303, 401) and "/login" in location, label
+            if route.anonymous_status is not None:
+                assert status == route.anonymous_status, label
+            else:
+                assert status in (303, 401) and "/login" in location, label
         else:
             assert status == route.denied_status, label
 
 
-@pytest.mark.parametrize("route", [r for r in ALL if r.method == "POST"], ids=lambda r: f"POST {r.endpoint}")
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: f"POST {r.endpoint}")
 def test_post_without_csrf_is_refused(app, world, route):
     client = _client_for(app, world, "admin")
     response = client.post(route.path(world), data=route.data(world), csrf=False)

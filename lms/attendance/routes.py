@@ -1,0 +1,1 @@
+from lms.attendance import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from lms.audit import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from lms.calendar import bp  # noqa: F401

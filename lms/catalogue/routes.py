@@ -1,0 +1,1 @@
+from lms.catalogue import bp  # noqa: F401

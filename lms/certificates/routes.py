@@ -1,0 +1,1 @@
+from lms.certificates import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from lms.cohorts import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from lms.learning import bp  # noqa: F401

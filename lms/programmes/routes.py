@@ -1,0 +1,1 @@
+from lms.programmes import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from lms.reports import bp  # noqa: F401
