@@ -442,6 +442,9 @@ def _cohort(programme, region, title, first, status, capacity, trainers, municip
     db.session.add(cohort)
     _sessions_for(cohort, programme, first, region.name)
     opens = local_to_utc(first - timedelta(days=90), time(9, 0))
+    if status == CohortStatus.OPEN:
+        # Open cohorts of the demo take enrolments right away.
+        opens = min(opens, utcnow() - timedelta(days=14))
     cohort.enrol_opens_at = opens
     cohort.enrol_closes_at = local_to_utc(first - timedelta(days=7), time(23, 59))
     return cohort

@@ -1,1 +1,75 @@
-from lms.catalogue import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.catalogue import bp
+from lms.cohorts.models import CohortStatus
+from lms.cohorts.services import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
+from lms.db import utcnow
+from lms.extensions import db
+from lms.htmx import render
+from lms.regions.services import all_regions, municipalities_of
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _month_arg() -> date | None:
+    value = request.args.get("month", "")
+    try:
+        year, month = value.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+@bp.get("/trainings")
+def index():
+    """Open cohorts, filtered by region, municipality and month; the viewer's region first."""
+    region_id = _int_arg("region")
+    municipality_id = _int_arg("municipality")
+    month = _month_arg()
+    own_region = current_user.region_id if current_user.is_authenticated else None
+    cohorts = db.session.execute(
+        catalogue_query(region_id=region_id, municipality_id=municipality_id, month=month,
+                        first_region_id=own_region)
+    ).unique().scalars().all()
+    municipalities = municipalities_of(region_id) if region_id else []
+    if municipality_id and municipality_id not in {m.id for m in municipalities}:
+        municipality_id = None
+    return render(
+        "catalogue/index.html",
+        "catalogue/_results.html",
+        cohorts=cohorts,
+        regions=all_regions(),
+        municipalities=municipalities,
+        months=catalogue_months(),
+        region_id=region_id,
+        municipality_id=municipality_id,
+        month=month,
+        own_region=own_region,
+        now=utcnow(),
+    )
+
+
+@bp.get("/trainings/<int:cohort_id>")
+def cohort(cohort_id: int):
+    """Everything a coach needs to decide; drafts exist only for staff."""
+    cohort = load_cohort(cohort_id)
+    if cohort is None:
+        abort(404)
+    if cohort.status == CohortStatus.DRAFT and not can_manage(current_user, cohort):
+        abort(404)
+    return render(
+        "catalogue/cohort.html",
+        cohort=cohort,
+        now=utcnow(),
+        is_staff_view=can_read(current_user, cohort),
+        page_title=_("%(programme)s — %(cohort)s", programme=cohort.programme.title, cohort=cohort.title),
+    )

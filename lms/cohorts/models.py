@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms.auth.models import User
 from lms.db import enum_type, utcnow
@@ -76,6 +76,10 @@ class Cohort(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    # Filled in by list queries (with_expression), so a page of cohorts needs no query per row.
+    enrolled_count: Mapped[int | None] = query_expression()
+    waitlist_count: Mapped[int | None] = query_expression()
 
     programme: Mapped[Programme] = relationship()
     region: Mapped[Region] = relationship()

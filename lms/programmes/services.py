@@ -1,0 +1,135 @@
+"""Programmes: the course as designed, with its modules and session pattern."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from lms.audit.services import record, snapshot
+from lms.extensions import db
+from lms.programmes.models import Module, Programme, SessionTemplate
+from lms.regions.services import slugify
+
+PROGRAMME_FIELDS = [
+    "title", "description", "net_hours", "accreditation_body", "accreditation_course_id",
+    "accreditation_points", "validity_years", "certificate_issuer", "cancellation_deadline_days",
+    "requires_approval", "offer_hours", "contact_email",
+]
+MODULE_FIELDS = ["title", "summary", "is_required"]
+TEMPLATE_FIELDS = ["kind", "title", "day_offset", "start_time", "duration_minutes", "net_hours", "is_required"]
+
+
+class ProgrammeError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def programme_list_query(include_archived: bool = False):
+    stmt = sa.select(Programme).order_by(Programme.archived_at.is_not(None), Programme.title)
+    if not include_archived:
+        stmt = stmt.where(Programme.archived_at.is_(None))
+    return stmt
+
+
+def active_programmes() -> list[Programme]:
+    return list(db.session.execute(programme_list_query()).scalars())
+
+
+def _unique_slug(title: str, programme: Programme | None) -> str:
+    base = slugify(title)
+    slug, n = base, 2
+    while True:
+        clash = db.session.execute(sa.select(Programme.id).where(Programme.slug == slug)).scalar()
+        if clash is None or (programme is not None and clash == programme.id):
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def save_programme(actor, programme: Programme | None, data: dict, now: datetime) -> Programme:
+    """Create a programme or change its settings."""
+    before = snapshot(programme, PROGRAMME_FIELDS) if programme else None
+    if programme is None:
+        programme = Programme(created_at=now, slug=_unique_slug(data["title"], None))
+        db.session.add(programme)
+    for name in PROGRAMME_FIELDS:
+        setattr(programme, name, data[name])
+    programme.updated_at = now
+    db.session.flush()
+    record(actor, "programme.create" if before is None else "programme.update", programme, now=now,
+           summary=programme.title, before=before, after=snapshot(programme, PROGRAMME_FIELDS))
+    return programme
+
+
+def set_archived(actor, programme: Programme, archived: bool, now: datetime) -> None:
+    programme.archived_at = now if archived else None
+    record(actor, "programme.archive" if archived else "programme.unarchive", programme, now=now,
+           summary=programme.title)
+
+
+def _next_position(items) -> int:
+    return max((item.position for item in items), default=0) + 1
+
+
+def add_module(actor, programme: Programme, data: dict, now: datetime) -> Module:
+    module = Module(position=_next_position(programme.modules), **{k: data[k] for k in MODULE_FIELDS})
+    programme.modules.append(module)
+    db.session.flush()
+    record(actor, "module.create", module, now=now, summary=module.title, after=snapshot(module, MODULE_FIELDS))
+    return module
+
+
+def update_module(actor, module: Module, data: dict, now: datetime) -> None:
+    before = snapshot(module, MODULE_FIELDS)
+    for name in MODULE_FIELDS:
+        setattr(module, name, data[name])
+    record(actor, "module.update", module, now=now, summary=module.title, before=before,
+           after=snapshot(module, MODULE_FIELDS))
+
+
+def move_module(actor, module: Module, direction: int, now: datetime) -> None:
+    """Swap a module with its neighbour (direction -1 up, +1 down); positions are renumbered."""
+    modules = list(module.programme.modules)
+    index = modules.index(module)
+    target = index + direction
+    if 0 <= target < len(modules):
+        modules[index], modules[target] = modules[target], modules[index]
+    for position, item in enumerate(modules, start=1):
+        item.position = position
+    record(actor, "module.move", module, now=now, summary=module.title,
+           after={"order": [m.id for m in modules]})
+
+
+def delete_module(actor, module: Module, now: datetime) -> None:
+    programme = module.programme
+    record(actor, "module.delete", module, now=now, summary=module.title, before=snapshot(module, MODULE_FIELDS))
+    programme.modules.remove(module)
+    for position, item in enumerate(programme.modules, start=1):
+        item.position = position
+
+
+def save_template(actor, programme: Programme, template: SessionTemplate | None, data: dict,
+                  now: datetime) -> SessionTemplate:
+    """Add a planned session to the pattern, or change one; existing cohorts keep their sessions."""
+    before = snapshot(template, TEMPLATE_FIELDS) if template else None
+    if template is None:
+        template = SessionTemplate()
+        programme.session_templates.append(template)
+    for name in TEMPLATE_FIELDS:
+        setattr(template, name, data[name])
+    db.session.flush()
+    record(actor, "session_template.create" if before is None else "session_template.update", template, now=now,
+           summary=template.title, before=before, after=snapshot(template, TEMPLATE_FIELDS))
+    return template
+
+
+def delete_template(actor, template: SessionTemplate, now: datetime) -> None:
+    programme = template.programme
+    if len(programme.session_templates) == 1:
+        raise ProgrammeError(_("A programme needs at least one planned session."))
+    record(actor, "session_template.delete", template, now=now, summary=template.title,
+           before=snapshot(template, TEMPLATE_FIELDS))
+    programme.session_templates.remove(template)
