@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 lms_cli = AppGroup("lms", help="Welzijnscoach Academie commands.")
@@ -46,6 +46,21 @@ def send_mail_command(loop: bool, interval: int) -> None:
         if not loop:
             break
         time.sleep(interval)
+
+
+@lms_cli.command("process-waitlists")
+def process_waitlists_command() -> None:
+    """Expire offers, offer free seats to the next in line, remind about expiring offers."""
+    from lms.db import utcnow
+    from lms.enrolment.services import process_waitlists
+    from lms.extensions import db
+    from lms.notifications.services import deliver_due
+
+    result = process_waitlists(utcnow())
+    db.session.commit()
+    click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result))
+    if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+        deliver_due()
 
 
 def init_app(app: Flask) -> None:

@@ -44,8 +44,16 @@ def cohort_status_label(status) -> str:
     return str(STATUS_LABELS[CohortStatus(status)])
 
 
+def enrolment_status_label(status) -> str:
+    from lms.enrolment.forms import STATUS_LABELS
+    from lms.enrolment.models import EnrolmentStatus
+
+    return str(STATUS_LABELS[EnrolmentStatus(status)])
+
+
 def init_app(app) -> None:
     from lms.cohorts.models import CohortStatus
+    from lms.enrolment.models import EnrolmentStatus
 
     app.jinja_env.globals.update(
         page_url=page_url,
@@ -55,4 +63,6 @@ def init_app(app) -> None:
         end_time=end_time,
         cohort_status_label=cohort_status_label,
         cohort_status_enum=CohortStatus,
+        enrolment_status_label=enrolment_status_label,
+        enrolment_status_enum=EnrolmentStatus,
     )

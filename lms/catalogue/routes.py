@@ -3,13 +3,15 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.catalogue import bp
+from lms.auth.models import Role
 from lms.cohorts.models import CohortStatus
 from lms.cohorts.services import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
 from lms.db import utcnow
+from lms.enrolment.models import EnrolmentStatus
+from lms.enrolment.services import enrol_panel_context, expire_offers, interested_programmes, programmes_without_open_cohort
 from lms.extensions import db
 from lms.htmx import render
 from lms.regions.services import all_regions, municipalities_of
@@ -43,6 +45,11 @@ def index():
     municipalities = municipalities_of(region_id) if region_id else []
     if municipality_id and municipality_id not in {m.id for m in municipalities}:
         municipality_id = None
+    interest_programmes = []
+    interested = set()
+    if current_user.is_authenticated and current_user.has_role(Role.COACH):
+        interest_programmes = programmes_without_open_cohort(current_user.region_id)
+        interested = interested_programmes(current_user)
     return render(
         "catalogue/index.html",
         "catalogue/_results.html",
@@ -54,6 +61,8 @@ def index():
         municipality_id=municipality_id,
         month=month,
         own_region=own_region,
+        interest_programmes=interest_programmes,
+        interested=interested,
         now=utcnow(),
     )
 
@@ -66,10 +75,17 @@ def cohort(cohort_id: int):
         abort(404)
     if cohort.status == CohortStatus.DRAFT and not can_manage(current_user, cohort):
         abort(404)
+    now = utcnow()
+    # Offers whose time is up are passed on whenever the cohort is read, not only by the scheduler.
+    if expire_offers(now, cohort):
+        db.session.commit()
+        cohort = load_cohort(cohort_id)
+    context = enrol_panel_context(current_user, cohort, now)
+    enrolment = context["enrolment"]
     return render(
         "catalogue/cohort.html",
-        cohort=cohort,
-        now=utcnow(),
         is_staff_view=can_read(current_user, cohort),
-        page_title=_("%(programme)s — %(cohort)s", programme=cohort.programme.title, cohort=cohort.title),
+        show_video_links=can_read(current_user, cohort) or bool(
+            enrolment and enrolment.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)),
+        **context,
     )

@@ -160,16 +160,21 @@ def show(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     if not can_read(current_user, cohort):
         abort(403)
-    from lms.cohorts.services import active_enrolments
+    from lms.enrolment.services import expire_offers, roster
 
+    now = utcnow()
+    if expire_offers(now, cohort):  # offers whose time is up pass on whenever the cohort is read
+        db.session.commit()
+        cohort = load_cohort(cohort_id)
+    can_see_people = can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers)
     return render(
         "cohorts/show.html",
         cohort=cohort,
         can_manage=can_manage(current_user, cohort),
-        can_see_people=can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers),
+        can_see_people=can_see_people,
+        groups=roster(cohort) if can_see_people else {},
         status_form=StatusForm(),
-        enrolments=active_enrolments(cohort),
-        now=utcnow(),
+        now=now,
     )
 
 

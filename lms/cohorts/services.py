@@ -313,6 +313,10 @@ def change_status(actor, cohort: Cohort, target: CohortStatus, now: datetime) ->
     cohort.updated_at = now
     record(actor, "cohort.status", cohort, now=now, summary=cohort.title,
            before={"status": before.value}, after={"status": target.value})
+    if target == CohortStatus.OPEN:
+        from lms.enrolment.services import notify_interest
+
+        notify_interest(cohort, now)
 
 
 def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: bool = False) -> list[Enrolment]:

@@ -1,1 +1,373 @@
-from lms.enrolment import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import Response, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.access import roles_required, staff_required
+from lms.auth.models import Role, User
+from lms.cohorts.models import Cohort
+from lms.cohorts.services import can_manage, load_cohort
+from lms.db import utcnow
+from lms.enrolment import bp
+from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.services import (
+    EnrolmentError,
+    NeedsOverbooking,
+    accept_offer,
+    add_coach,
+    approve,
+    can_cancel_self,
+    cancel_by_coach,
+    cancel_by_staff,
+    cancellation_deadline,
+    coach_enrolments,
+    decline_offer,
+    enrol,
+    enrol_panel_context,
+    enrolment_window_problem,
+    expire_offers,
+    interest_counts,
+    move,
+    move_targets,
+    own_enrolment,
+    register_interest,
+    reject,
+    roster,
+    roster_csv,
+    search_coaches,
+    waitlist_rank,
+    withdraw_interest,
+)
+from lms.extensions import db
+from lms.htmx import is_htmx, redirect_to, render
+from lms.main.dashboard import panel
+from lms.programmes.models import Programme
+
+
+def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    # Someone else's enrolment does not exist for this user.
+    if enrolment is None or enrolment.user_id != current_user.id:
+        abort(404)
+    return enrolment
+
+
+def _panel_response(cohort: Cohort, now, status: int = 200):
+    db.session.expire_all()
+    cohort = load_cohort(cohort.id)
+    return render("catalogue/cohort.html", "enrolment/_enrol_panel.html", status=status,
+                  **enrol_panel_context(current_user, cohort, now))
+
+
+def _back_to_cohort(cohort_id: int):
+    if request.form.get("next") == "start":
+        return redirect_to(url_for("main.index"))
+    return redirect_to(url_for("catalogue.cohort", cohort_id=cohort_id))
+
+
+# Coach ---------------------------------------------------------------------------------
+
+
+@bp.post("/trainings/<int:cohort_id>/enrol")
+@roles_required(Role.COACH)
+def enrol_view(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    if cohort is None:
+        abort(404)
+    now = utcnow()
+    try:
+        result = enrol(current_user, cohort, now)
+        db.session.commit()
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    except IntegrityError:
+        # The same coach sent the form twice at once: the first one won; show where they stand.
+        db.session.rollback()
+        flash(_("You are already enrolled in this group."), "info")
+    else:
+        enrolment = result.enrolment
+        if enrolment.status == EnrolmentStatus.ENROLLED:
+            flash(_("You are enrolled in %(title)s. A confirmation is on its way by email.", title=cohort.title),
+                  "success")
+        elif enrolment.status == EnrolmentStatus.PENDING:
+            flash(_("Your enrolment has been received. Staff will confirm it; your seat is held until then."),
+                  "success")
+        else:
+            flash(_("The group is full. You are on the waitlist, number %(rank)d in line.",
+                    rank=waitlist_rank(enrolment) or 0), "info")
+        for session in result.overlaps:
+            flash(_("Note: %(title)s of %(cohort)s overlaps with a session of this group.",
+                    title=session.title, cohort=session.cohort.title), "warning")
+    if is_htmx():
+        return _panel_response(cohort, now)
+    return _back_to_cohort(cohort_id)
+
+
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(enrolment_id: int):
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    now = utcnow()
+    form = ActionForm()
+    if form.validate_on_submit():
+        was_waitlisted = enrolment.status == EnrolmentStatus.WAITLISTED
+        cohort_id = enrolment.cohort_id
+        try:
+            cancel_by_coach(current_user, enrolment, now)
+        except EnrolmentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("You have left the waitlist.") if was_waitlisted else _("Your enrolment has been cancelled."),
+                  "success")
+        return _back_to_cohort(cohort_id)
+    return render("enrolment/cancel.html", form=form, enrolment=enrolment,
+                  can_cancel=can_cancel_self(enrolment, now), deadline=cancellation_deadline(enrolment.cohort))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/accept")
+@login_required
+def accept(enrolment_id: int):
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    cohort_id = enrolment.cohort_id
+    try:
+        accept_offer(current_user, enrolment, utcnow())
+    except EnrolmentError as exc:
+        db.session.commit()  # an expired offer was passed on; keep that
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("You have accepted the seat. Welcome to the group!"), "success")
+    return _back_to_cohort(cohort_id)
+
+
+@bp.post("/enrolments/<int:enrolment_id>/decline")
+@login_required
+def decline(enrolment_id: int):
+    enrolment = _own_enrolment_or_404(enrolment_id)
+    cohort_id = enrolment.cohort_id
+    try:
+        decline_offer(current_user, enrolment, utcnow())
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("You have declined the seat; it goes to the next person in line."), "success")
+    return _back_to_cohort(cohort_id)
+
+
+@bp.post("/interest")
+@roles_required(Role.COACH)
+def interest():
+    form = InterestForm()
+    programme = db.session.get(Programme, int(form.programme_id.data)) if (form.programme_id.data or "").isdigit() else None
+    if not form.validate_on_submit() or programme is None or programme.is_archived:
+        abort(404)
+    if request.form.get("withdraw"):
+        withdraw_interest(current_user, programme)
+        flash(_("You will no longer hear about new groups of %(title)s.", title=programme.title), "success")
+    else:
+        try:
+            register_interest(current_user, programme, utcnow())
+        except EnrolmentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect_to(url_for("catalogue.index"))
+        flash(_("Noted. We will email you when a group of %(title)s opens in your region.", title=programme.title),
+              "success")
+    db.session.commit()
+    return redirect_to(url_for("catalogue.index"))
+
+
+@panel("coach_enrolments", "enrolment/_panel_coach.html", (Role.COACH,), order=10)
+def coach_panel(user, now):
+    enrolments = coach_enrolments(user)
+    for enrolment in enrolments:
+        if enrolment.status == EnrolmentStatus.OFFERED and enrolment.offer_expires_at <= now:
+            expire_offers(now, enrolment.cohort)
+            db.session.commit()
+            enrolments = coach_enrolments(user)
+            break
+    return {
+        "enrolments": enrolments,
+        "ranks": {e.id: waitlist_rank(e) for e in enrolments if e.status == EnrolmentStatus.WAITLISTED},
+        "now": now,
+    }
+
+
+# Staff: the roster ----------------------------------------------------------------------
+
+
+def _readable_cohort(cohort_id: int) -> Cohort:
+    cohort = load_cohort(cohort_id)
+    if cohort is None:
+        abort(404)
+    if not (can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers)):
+        abort(403)
+    return cohort
+
+
+def roster_context(cohort: Cohort) -> dict:
+    return {"cohort": cohort, "groups": roster(cohort), "can_manage": can_manage(current_user, cohort),
+            "action_form": ActionForm()}
+
+
+def _roster_response(cohort: Cohort, status: int = 200):
+    db.session.expire_all()
+    cohort = load_cohort(cohort.id)
+    if is_htmx():
+        return render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
+                      **roster_context(cohort))
+    return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#roster")
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>/roster")
+@login_required
+def roster_view(cohort_id: int):
+    cohort = _readable_cohort(cohort_id)
+    if expire_offers(utcnow(), cohort):
+        db.session.commit()
+    return render("enrolment/roster.html", "enrolment/_roster_section.html", **roster_context(cohort))
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>/roster.csv")
+@login_required
+def roster_export(cohort_id: int):
+    cohort = _readable_cohort(cohort_id)
+    filename = f"deelnemers-{cohort.id}.csv"
+    return Response(roster_csv(cohort), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _staff_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+@bp.post("/staff/enrolments/<int:enrolment_id>/approve")
+@staff_required
+def approve_view(enrolment_id: int):
+    enrolment = _staff_enrolment(enrolment_id)
+    cohort = enrolment.cohort
+    try:
+        approve(current_user, enrolment, utcnow())
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The enrolment has been approved."), "success")
+    return _roster_response(cohort)
+
+
+def _reason_action(enrolment_id: int, action, template: str, success: str):
+    enrolment = _staff_enrolment(enrolment_id)
+    cohort = enrolment.cohort
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            action(current_user, enrolment, form.reason.data, utcnow())
+        except EnrolmentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(success, "success")
+        return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#roster")
+    status = 422 if form.is_submitted() else 200
+    return render(template, form=form, enrolment=enrolment, status=status)
+
+
+@bp.route("/staff/enrolments/<int:enrolment_id>/reject", methods=["GET", "POST"])
+@staff_required
+def reject_view(enrolment_id: int):
+    return _reason_action(enrolment_id, reject, "enrolment/reject.html", _("The enrolment has been declined."))
+
+
+@bp.route("/staff/enrolments/<int:enrolment_id>/remove", methods=["GET", "POST"])
+@staff_required
+def remove_view(enrolment_id: int):
+    return _reason_action(enrolment_id, cancel_by_staff, "enrolment/remove.html",
+                          _("The enrolment has been cancelled."))
+
+
+@bp.route("/staff/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
+@staff_required
+def move_view(enrolment_id: int):
+    enrolment = _staff_enrolment(enrolment_id)
+    source = enrolment.cohort
+    form = MoveForm()
+    targets = move_targets(enrolment)
+    form.cohort_id.choices = [("", _("— choose a group —"))] + [
+        (c.id, f"{c.title} ({c.region.name}, {c.seats_left} {_('seats left')})") for c in targets
+    ]
+    needs_overbook = False
+    status = 200
+    if form.validate_on_submit():
+        target = next(c for c in targets if c.id == form.cohort_id.data)
+        try:
+            move(current_user, enrolment, target, utcnow(), overbook=form.overbook.data)
+        except NeedsOverbooking:
+            db.session.rollback()
+            needs_overbook = True
+            form.overbook.errors = [_("That group is full. Confirm to place the coach beyond its capacity.")]
+            status = 422
+        except EnrolmentError as exc:
+            db.session.rollback()
+            form.cohort_id.errors = [exc.message]
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been moved to %(title)s.", name=enrolment.user.name, title=target.title), "success")
+            return redirect_to(url_for("cohorts.show", cohort_id=source.id) + "#roster")
+    elif form.is_submitted():
+        status = 422
+    return render("enrolment/move.html", form=form, enrolment=enrolment, needs_overbook=needs_overbook,
+                  status=status)
+
+
+@bp.get("/staff/cohorts/<int:cohort_id>/coach-search")
+@staff_required
+def coach_search(cohort_id: int):
+    cohort = _readable_cohort(cohort_id)
+    query = request.args.get("q", "")[:100]
+    return render("enrolment/coach_search.html", "enrolment/_coach_results.html", cohort=cohort, q=query,
+                  results=search_coaches(query, cohort), action_form=ActionForm())
+
+
+@bp.post("/staff/cohorts/<int:cohort_id>/add")
+@staff_required
+def add_coach_view(cohort_id: int):
+    cohort = _readable_cohort(cohort_id)
+    form = AddCoachForm()
+    user = db.session.get(User, form.user_id.data) if form.validate_on_submit() else None
+    if user is None:
+        flash(_("Choose a coach from the search results."), "error")
+        return _roster_response(cohort, status=422 if is_htmx() else 200)
+    try:
+        add_coach(current_user, cohort, user, utcnow(), overbook=form.overbook.data)
+    except NeedsOverbooking:
+        db.session.rollback()
+        return render("enrolment/overbook.html", "enrolment/_overbook.html", cohort=cohort, user=user,
+                      form=AddCoachForm(formdata=None, user_id=user.id))
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been added to the group.", name=user.name), "success")
+    return _roster_response(cohort)
+
+
+@bp.get("/staff/interest")
+@staff_required
+def interest_overview():
+    return render("enrolment/interest.html", rows=interest_counts())

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from lms.enrolment.models import EnrolmentStatus
+from lms.forms import optional_int, strip
+
+STATUS_LABELS = {
+    EnrolmentStatus.PENDING: _l("Awaiting approval"),
+    EnrolmentStatus.ENROLLED: _l("Enrolled"),
+    EnrolmentStatus.WAITLISTED: _l("On the waitlist"),
+    EnrolmentStatus.OFFERED: _l("Seat offered"),
+    EnrolmentStatus.CANCELLED: _l("Cancelled"),
+    EnrolmentStatus.REJECTED: _l("Not admitted"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+}
+
+
+class ActionForm(FlaskForm):
+    """The CSRF token of a one-click action."""
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[DataRequired(), Length(max=500)],
+                           render_kw={"rows": 2}, description=_l("The coach sees this reason."))
+
+
+class AddCoachForm(FlaskForm):
+    user_id = IntegerField(validators=[InputRequired()])
+    overbook = BooleanField(_l("Yes, place this coach beyond the capacity"))
+
+
+class MoveForm(FlaskForm):
+    cohort_id = SelectField(_l("Move to"), coerce=optional_int, validators=[DataRequired()])
+    overbook = BooleanField(_l("Yes, place this coach beyond the capacity of that group"))
+
+
+class InterestForm(FlaskForm):
+    programme_id = HiddenField(validators=[DataRequired()])
