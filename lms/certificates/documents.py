@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import segno
 from markupsafe import Markup, escape
+
+# WeasyPrint reports every rendering step at INFO; that is noise in the app's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def qr_svg(url: str, label: str) -> Markup:
