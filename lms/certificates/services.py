@@ -102,7 +102,12 @@ def build_snapshot(enrolment, issued_at: datetime) -> dict:
         "issuer": programme.certificate_issuer,
         "completed_on": to_local(completed_at).date().isoformat(),
         "issued_on": to_local(issued_at).date().isoformat(),
+        "valid_until": _iso(valid_until(issued_at, programme.validity_years)),
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def current_certificate_of(enrolment_id: int) -> Certificate | None:
@@ -351,6 +356,7 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
     snapshot = build_snapshot(enrolment, now)
     snapshot["completed_on"] = (certificate.snapshot or {}).get("completed_on", snapshot["completed_on"])
     snapshot["reissue_of"] = certificate.number
+    snapshot["valid_until"] = _iso(certificate.valid_until)
     replacement = Certificate(
         number=new_number(now),
         verification_id=new_verification_id(),

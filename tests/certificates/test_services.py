@@ -74,7 +74,7 @@ def test_snapshot_holds_everything_the_certificate_states(coach, complete, make_
     assert s["registration_number"] == "123456"
     assert s["issued_on"] == "2026-04-20"
     assert s["completed_on"] == "2026-04-14"
-    assert certificate.valid_until == date(2029, 4, 20)
+    assert s["valid_until"] == "2029-04-20" and certificate.valid_until == date(2029, 4, 20)
 
 
 def test_no_validity_setting_means_no_expiry(coach, issue):
@@ -185,6 +185,7 @@ def test_reissue_after_a_name_correction(coach, issue, staff, now, make_programm
     assert new.snapshot["reissue_of"] == old.number
     assert new.snapshot["completed_on"] == old.snapshot["completed_on"]
     assert new.valid_until == old.valid_until  # a correction is not a renewal
+    assert new.snapshot["valid_until"] == old.valid_until.isoformat()
     assert old.snapshot["holder_name"] == "Cora Coach"
     assert old.is_revoked and old.replaced_by_id == new.id and old.revoke_reason == "Naam gecorrigeerd"
     assert not new.is_revoked and new.enrolment_id == old.enrolment_id
