@@ -1,9 +1,10 @@
 """Demo data: regions, accounts, the Basistraining and cohorts in the past, now and later.
 
 Dates are placed around the moment of seeding, so every screen has something to
-show: a completed cohort with certificates, one running now across the October
-DST change, a full one with a waitlist, one across the March DST change, one
-with a cancelled session, and a draft.
+show: a completed cohort with certificates (one of them revoked, one reissued, and
+an older cohort whose certificates have expired), one running now across the
+October DST change, a full one with a waitlist, one across the March DST change,
+one with a cancelled session, and a draft.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import sqlalchemy as sa
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role, User, UserRole
 from lms.auth.passwords import hash_password
-from lms.certificates.services import issue_certificate
+from lms.certificates.models import Certificate
+from lms.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
 from lms.db import utcnow
 from lms.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
@@ -277,7 +279,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         region=achterhoek, municipality=municipalities["Doetinchem"],
         organisation=organisations["Welzijn Doetinchem"], registration_number="123456",
     )
-    del admin, staff
+    del admin
 
     coaches: dict[str, list[User]] = {name: [] for name in REGIONS}
     region_of_org = {o: municipalities[m].region.name for o, m in ORGANISATIONS}
@@ -354,6 +356,12 @@ def seed_demo(now: datetime | None = None) -> bool:
     _enrol_open(full, coaches["Utrecht"], now)
     _enrol_open(haaglanden, coaches["Haaglanden"][:3], now)
     _enrol_open(drenthe, coaches["Midden-Drenthe"][:2], now)
+    # Older than the three years a Basistraining certificate stays valid: expired certificates.
+    expired = _cohort(programme, regions["Haaglanden"], "Haaglanden eerste editie",
+                      _tuesday_near(today - timedelta(days=3 * 365 + 120)), CohortStatus.COMPLETED, 12, [trainer2],
+                      None)
+    _enrol_past(expired, coaches["Haaglanden"][3:], now, rng, with_dropout=False)
+    _revoke_and_reissue(past_a, staff, now)
     _recount_seats()
     db.session.commit()
     return True
@@ -487,6 +495,20 @@ def _enrol_past(cohort: Cohort, members: list[User], now: datetime, rng, with_dr
             enrolment.completed_at = last
             db.session.flush()
             issue_certificate(enrolment, last + timedelta(hours=1))
+
+
+def _revoke_and_reissue(cohort: Cohort, staff: User, now: datetime) -> None:
+    """One certificate revoked, one reissued after a name correction: every state can be verified."""
+    db.session.flush()
+    certificates = db.session.execute(
+        sa.select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.id)
+    ).scalars().all()
+    revoke_certificate(staff, certificates[3], "Ten onrechte uitgegeven: de tweede bijeenkomst is niet bijgewoond.",
+                       now - timedelta(days=30))
+    corrected = certificates[4]
+    corrected.user.name = f"{corrected.user.name}-de Wit"
+    reissue_certificate(staff, corrected, "Naam gecorrigeerd op verzoek van de deelnemer (achternaam partner).",
+                        now - timedelta(days=20))
 
 
 def _enrol_current(cohort: Cohort, members: list[User], now: datetime) -> None:

@@ -1,17 +1,37 @@
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
+from lms.cohorts.models import Cohort
 from lms.db import utcnow
 from lms.extensions import db
+from lms.programmes.models import Programme
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
 
 
 class Certificate(db.Model):
     """An issued certificate; ``snapshot`` holds what was certified, frozen at issue."""
+
+    __table_args__ = (
+        # One certificate in force per enrolment; a reissue revokes the old one first.
+        sa.Index(
+            "uq_certificate_current_per_enrolment",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -27,10 +47,29 @@ class Certificate(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"))
+    # Set when the holder was told the certificate is about to expire (at most once).
+    expiry_reminded_at: Mapped[datetime | None]
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    programme: Mapped[Programme | None] = relationship()
+    cohort: Mapped[Cohort | None] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired_on(self, day: date) -> bool:
+        return self.valid_until is not None and self.valid_until < day
+
+    def status_on(self, day: date) -> CertificateStatus:
+        """What the certificate says on ``day``; revoked outranks expired."""
+        if self.is_revoked:
+            return CertificateStatus.REVOKED
+        if self.is_expired_on(day):
+            return CertificateStatus.EXPIRED
+        return CertificateStatus.VALID
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.number}>"

@@ -1,1 +1,283 @@
-from lms.certificates import bp  # noqa: F401
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from lms import ratelimit
+from lms.auth.access import staff_required
+from lms.auth.models import Role
+from lms.certificates import bp
+from lms.certificates import cli as _cli  # noqa: F401 - registers `flask lms certificate-reminders`
+from lms.certificates.documents import html_to_pdf, qr_svg
+from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
+from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.services import (
+    CertificateError,
+    can_manage,
+    can_view,
+    certificate_list_query,
+    certificates_of,
+    certified,
+    find_by_number,
+    find_by_verification_id,
+    reissue_certificate,
+    revoke_certificate,
+    status_of,
+)
+from lms.db import utcnow
+from lms.extensions import db
+from lms.htmx import redirect_to, render
+from lms.main.dashboard import panel
+from lms.urls import external_url
+
+VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form"}
+
+
+@bp.after_request
+def _not_for_search_engines(response):
+    # Certificates name people: no page of this feature belongs in a search index or a shared cache.
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    if request.endpoint in VERIFY_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def verify_url(certificate: Certificate) -> str:
+    return external_url("certificates.verify", verification_id=certificate.verification_id)
+
+
+def _visible_or_404(certificate_id: int) -> Certificate:
+    """The certificate if the current user may see it; 404 otherwise, since existence is private."""
+    certificate = db.session.execute(
+        sa.select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .options(joinedload(Certificate.cohort), joinedload(Certificate.replaced_by))
+    ).scalar_one_or_none()
+    if certificate is None or not can_view(current_user, certificate):
+        abort(404)
+    return certificate
+
+
+def _managed_or_404(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _document_context(certificate: Certificate, now) -> dict:
+    url = verify_url(certificate)
+    return {
+        "certificate": certificate,
+        "facts": certified(certificate),
+        "state": status_of(certificate, now),
+        "statuses": CertificateStatus,
+        "verify_url": url,
+        "qr": qr_svg(url, _("QR code to verify this certificate: %(url)s", url=url)),
+    }
+
+
+def _predecessor(certificate: Certificate) -> Certificate | None:
+    return db.session.execute(
+        sa.select(Certificate).where(Certificate.replaced_by_id == certificate.id)
+    ).scalar_one_or_none()
+
+
+# The holder's own certificates ---------------------------------------------------------
+
+
+def _rows(certificates, now) -> list[dict]:
+    return [
+        {"certificate": c, "facts": certified(c), "state": status_of(c, now), "verify_url": verify_url(c)}
+        for c in certificates
+    ]
+
+
+@bp.get("/certificates/mine")
+@login_required
+def mine():
+    now = utcnow()
+    certificates = db.session.execute(certificates_of(current_user)).scalars().all()
+    return render("certificates/mine.html", rows=_rows(certificates, now), statuses=CertificateStatus)
+
+
+@panel("certificates", "certificates/_panel_mine.html", (Role.COACH,), order=60)
+def _mine_panel(user, now):
+    certificates = db.session.execute(certificates_of(user).where(Certificate.revoked_at.is_(None))).scalars().all()
+    if not certificates:
+        return None
+    return {"rows": _rows(certificates, now), "statuses": CertificateStatus}
+
+
+# One certificate: the page and the PDF ------------------------------------------------
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def show(certificate_id: int):
+    certificate = _visible_or_404(certificate_id)
+    context = _document_context(certificate, utcnow())
+    manage = can_manage(current_user)
+    return render(
+        "certificates/show.html",
+        **context,
+        is_holder=certificate.user_id == current_user.id,
+        can_manage=manage,
+        predecessor=_predecessor(certificate) if manage else None,
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def pdf(certificate_id: int):
+    certificate = _visible_or_404(certificate_id)
+    html = render_template("certificates/pdf.html", **_document_context(certificate, utcnow()))
+    data = html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="certificaat-{certificate.number}.pdf"'
+    return response
+
+
+# Public verification -------------------------------------------------------------------
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _over_limit():
+    """Count this look-up for the client's address; a 429 response when over the limit."""
+    allowed = ratelimit.hit("VERIFY_LIMIT", "verify-address", _client_address())
+    db.session.commit()
+    if allowed:
+        return None
+    wait = ratelimit.retry_after("VERIFY_LIMIT", "verify-address", _client_address())
+    response = render(
+        "certificates/verify_form.html",
+        form=VerifyForm(formdata=None),
+        error=_("Too many look-ups from your address. Please wait a minute and try again."),
+        status=429,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _not_found(form: VerifyForm):
+    # The same words for an unknown link and an unknown number, and nothing about which part was wrong.
+    return render(
+        "certificates/verify_form.html",
+        form=form,
+        error=_("No certificate was found. Check the number or the link, or ask the holder for the certificate."),
+        status=404,
+    )
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_form():
+    form = VerifyForm()
+    if request.method == "GET":
+        return render("certificates/verify_form.html", form=form, error=None)
+    limited = _over_limit()
+    if limited is not None:
+        return limited
+    if not form.validate_on_submit():
+        return render("certificates/verify_form.html", form=form, error=None, status=422)
+    certificate = find_by_number(form.number.data)
+    if certificate is None:
+        return _not_found(form)
+    return redirect_to(url_for("certificates.verify", verification_id=certificate.verification_id))
+
+
+@bp.get("/verify/<verification_id>")
+def verify(verification_id: str):
+    limited = _over_limit()
+    if limited is not None:
+        return limited
+    certificate = find_by_verification_id(verification_id)
+    if certificate is None:
+        return _not_found(VerifyForm(formdata=None))
+    now = utcnow()
+    replacement = certificate.replaced_by
+    return render(
+        "certificates/verify.html",
+        certificate=certificate,
+        facts=certified(certificate),
+        state=status_of(certificate, now),
+        statuses=CertificateStatus,
+        replacement=replacement,
+        checked_at=now,
+    )
+
+
+# Staff: list, revoke, reissue ----------------------------------------------------------
+
+
+@bp.get("/staff/certificates")
+@staff_required
+def index():
+    search = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    now = utcnow()
+    page = db.paginate(
+        certificate_list_query(search, status, now),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    rows = [{"certificate": c, "facts": certified(c), "state": status_of(c, now)} for c in page.items]
+    return render(
+        "certificates/index.html", "certificates/_table.html",
+        page=page, rows=rows, q=search, status_filter=status, statuses=CertificateStatus,
+    )
+
+
+def _confirm(certificate_id: int, form_class, action, template: str, success):
+    certificate = _managed_or_404(certificate_id)
+    form = form_class()
+    status = 200
+    if certificate.is_revoked:
+        flash(_("This certificate has already been revoked."), "info")
+        return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
+    if form.validate_on_submit():
+        try:
+            result = action(current_user._get_current_object(), certificate, form.reason.data, utcnow())
+        except CertificateError as exc:
+            db.session.rollback()
+            if exc.field:
+                getattr(form, exc.field).errors.append(exc.message)
+                status = 422
+            else:
+                flash(exc.message, "error")
+                return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
+        else:
+            db.session.commit()
+            flash(success(certificate, result), "success")
+            return redirect_to(url_for("certificates.show", certificate_id=result.id))
+    elif form.is_submitted():
+        status = 422
+    return render(template, certificate=certificate, facts=certified(certificate), form=form, status=status)
+
+
+@bp.route("/staff/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
+@staff_required
+def revoke(certificate_id: int):
+    return _confirm(
+        certificate_id, RevokeForm, revoke_certificate, "certificates/revoke.html",
+        lambda old, _new: _("Certificate %(number)s has been revoked.", number=old.number),
+    )
+
+
+@bp.route("/staff/certificates/<int:certificate_id>/reissue", methods=["GET", "POST"])
+@staff_required
+def reissue(certificate_id: int):
+    return _confirm(
+        certificate_id, ReissueForm, reissue_certificate, "certificates/reissue.html",
+        lambda old, new: _(
+            "Certificate %(new)s has been issued; %(old)s has been revoked and refers to it.",
+            new=new.number, old=old.number,
+        ),
+    )
+

@@ -1,25 +1,46 @@
-"""Issuing certificates: a readable number, a secret verification id and a frozen snapshot."""
+"""Certificates: issuing with a frozen snapshot, who may see them, revoking, reissuing, reminders."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+import string
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from lms.certificates.models import Certificate
+from lms.audit.services import record
+from lms.auth.models import Role, User
+from lms.certificates.models import Certificate, CertificateStatus
 from lms.extensions import db
 from lms.i18n import to_local
 
 # No 0/O, 1/I/L or 5/S look-alikes: numbers are read aloud and typed over.
 NUMBER_ALPHABET = "2346789ABCDEFGHJKMNPQRTUVWXYZ"
+NUMBER_PREFIX = "WOR"
+REMINDER_DAYS = 60
+
+
+class CertificateError(Exception):
+    """A rule refused a change to a certificate; the message is for the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Issuing -------------------------------------------------------------------------------
 
 
 def new_number(issued_at: datetime) -> str:
     """A number such as WOR-2026-7K3F-9QXD, unique in the table."""
     while True:
         body = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
-        number = f"WOR-{to_local(issued_at).year}-{body[:4]}-{body[4:]}"
+        number = f"{NUMBER_PREFIX}-{to_local(issued_at).year}-{body[:4]}-{body[4:]}"
         if not db.session.execute(sa.select(Certificate.id).where(Certificate.number == number)).first():
             return number
 
@@ -29,12 +50,22 @@ def new_verification_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def normalise_number(text: str) -> str:
-    """Accept typed numbers with spaces, lower case or without dashes."""
-    compact = "".join(ch for ch in text.upper() if ch.isalnum())
-    if len(compact) == 15 and compact.startswith("WOR"):
-        return f"{compact[:3]}-{compact[3:7]}-{compact[7:11]}-{compact[11:]}"
-    return text.strip().upper()
+_TYPED = set(string.ascii_uppercase + string.digits)
+
+
+def normalise_number(text: str) -> str | None:
+    """A typed number in its canonical form, or None when it cannot be one.
+
+    Case, spaces, missing or odd dashes do not matter: "wor 2026 7k3f9qxd" is
+    WOR-2026-7K3F-9QXD.
+    """
+    compact = "".join(ch for ch in (text or "").upper() if ch in _TYPED)
+    if len(compact) != 15 or not compact.startswith(NUMBER_PREFIX) or not compact[3:7].isdigit():
+        return None
+    body = compact[7:]
+    if any(ch not in NUMBER_ALPHABET for ch in body):
+        return None
+    return f"{NUMBER_PREFIX}-{compact[3:7]}-{body[:4]}-{body[4:]}"
 
 
 def valid_until(issued_at: datetime, validity_years: int | None) -> date | None:
@@ -52,6 +83,7 @@ def build_snapshot(enrolment, issued_at: datetime) -> dict:
     programme = enrolment.programme
     cohort = enrolment.cohort
     sessions = [s for s in cohort.sessions if not s.is_cancelled]
+    completed_at = enrolment.completed_at or issued_at
     return {
         "holder_name": enrolment.user.name,
         "programme_title": programme.title,
@@ -68,17 +100,30 @@ def build_snapshot(enrolment, issued_at: datetime) -> dict:
         "accreditation_points": str(programme.accreditation_points),
         "registration_number": enrolment.user.registration_number,
         "issuer": programme.certificate_issuer,
+        "completed_on": to_local(completed_at).date().isoformat(),
         "issued_on": to_local(issued_at).date().isoformat(),
+        "valid_until": _iso(valid_until(issued_at, programme.validity_years)),
     }
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def current_certificate_of(enrolment_id: int) -> Certificate | None:
+    return db.session.execute(
+        sa.select(Certificate).where(Certificate.enrolment_id == enrolment_id, Certificate.revoked_at.is_(None))
+    ).scalars().first()
+
+
 def issue_certificate(enrolment, now: datetime) -> Certificate:
-    """Issue the certificate for a completed enrolment (one per enrolment)."""
-    existing = db.session.execute(
-        sa.select(Certificate).where(
-            Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None)
-        )
-    ).scalar_one_or_none()
+    """Issue the certificate for a completed enrolment; returns the one in force if it exists.
+
+    The database holds at most one unrevoked certificate per enrolment, so two
+    requests completing the same enrolment at once cannot both issue one: the
+    second fails on commit instead of leaving a duplicate behind.
+    """
+    existing = current_certificate_of(enrolment.id)
     if existing is not None:
         return existing
     certificate = Certificate(
@@ -94,3 +139,329 @@ def issue_certificate(enrolment, now: datetime) -> Certificate:
     )
     db.session.add(certificate)
     return certificate
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertifiedSession:
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Certified:
+    """The snapshot in typed form, for templates."""
+
+    holder_name: str
+    programme_title: str
+    cohort_title: str
+    region: str
+    municipality: str | None
+    sessions: list[CertifiedSession]
+    net_hours: Decimal | None
+    accreditation_body: str | None
+    accreditation_course_id: str | None
+    accreditation_points: Decimal | None
+    registration_number: str | None
+    issuer: str
+    completed_on: date | None
+    issued_on: date | None
+    reissue_of: str | None
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def certified(certificate: Certificate) -> Certified:
+    """What the certificate states, read from its frozen snapshot only."""
+    s = certificate.snapshot or {}
+    sessions = []
+    for item in s.get("sessions") or []:
+        try:
+            sessions.append(CertifiedSession(
+                title=item["title"], kind=item["kind"],
+                starts_at=datetime.fromisoformat(item["starts_at"]), ends_at=datetime.fromisoformat(item["ends_at"]),
+            ))
+        except (KeyError, TypeError, ValueError):
+            continue
+    issued_on = _date(s.get("issued_on")) or to_local(certificate.issued_at).date()
+    return Certified(
+        holder_name=s.get("holder_name") or "",
+        programme_title=s.get("programme_title") or "",
+        cohort_title=s.get("cohort_title") or "",
+        region=s.get("region") or "",
+        municipality=s.get("municipality"),
+        sessions=sessions,
+        net_hours=_decimal(s.get("net_hours")),
+        accreditation_body=s.get("accreditation_body"),
+        accreditation_course_id=s.get("accreditation_course_id"),
+        accreditation_points=_decimal(s.get("accreditation_points")),
+        registration_number=s.get("registration_number"),
+        issuer=s.get("issuer") or "",
+        completed_on=_date(s.get("completed_on")) or issued_on,
+        issued_on=issued_on,
+        reissue_of=s.get("reissue_of"),
+    )
+
+
+def today_on(now: datetime) -> date:
+    return to_local(now).date()
+
+
+def status_of(certificate: Certificate, now: datetime) -> CertificateStatus:
+    return certificate.status_on(today_on(now))
+
+
+def can_view(user, certificate: Certificate) -> bool:
+    """The holder, staff and admins; a coordinator for cohorts in their regions."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if certificate.user_id is not None and certificate.user_id == user.id:
+        return True
+    if user.is_staff:
+        return True
+    if user.has_role(Role.COORDINATOR) and certificate.cohort is not None:
+        return certificate.cohort.region_id in user.coordinated_region_ids
+    return False
+
+
+def can_manage(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
+
+
+def find_by_verification_id(verification_id: str) -> Certificate | None:
+    if not verification_id or len(verification_id) > 64:
+        return None
+    return db.session.execute(
+        sa.select(Certificate).where(Certificate.verification_id == verification_id)
+    ).scalar_one_or_none()
+
+
+def find_by_number(text: str) -> Certificate | None:
+    number = normalise_number(text)
+    if number is None:
+        return None
+    return db.session.execute(sa.select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+
+
+def certificates_of(user: User):
+    """A user's certificates, newest first, as one select."""
+    return (
+        sa.select(Certificate)
+        .where(Certificate.user_id == user.id)
+        .options(selectinload(Certificate.replaced_by))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+
+
+def certificate_list_query(search: str = "", status: str = "", now: datetime | None = None):
+    """Staff list: search by number, holder's name (as certified or now) or programme."""
+    stmt = (
+        sa.select(Certificate)
+        .options(selectinload(Certificate.user))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    search = (search or "").strip()
+    if search:
+        like = f"%{search.lower()}%"
+        conditions = [
+            sa.func.lower(Certificate.snapshot["holder_name"].as_string()).like(like),
+            sa.func.lower(Certificate.snapshot["programme_title"].as_string()).like(like),
+            Certificate.user_id.in_(sa.select(User.id).where(sa.func.lower(User.name).like(like))),
+        ]
+        compact = "".join(ch for ch in search.upper() if ch in _TYPED)
+        if len(compact) >= 4:
+            conditions.append(sa.func.replace(Certificate.number, "-", "").like(f"%{compact}%"))
+        stmt = stmt.where(sa.or_(*conditions))
+    if status in {s.value for s in CertificateStatus} and now is not None:
+        today = today_on(now)
+        if status == CertificateStatus.REVOKED:
+            stmt = stmt.where(Certificate.revoked_at.is_not(None))
+        elif status == CertificateStatus.EXPIRED:
+            stmt = stmt.where(Certificate.revoked_at.is_(None), Certificate.valid_until < today)
+        else:
+            stmt = stmt.where(
+                Certificate.revoked_at.is_(None),
+                sa.or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today),
+            )
+    return stmt
+
+
+# Revoking and reissuing ----------------------------------------------------------------
+
+AUDIT_FIELDS = ("number", "user_id", "enrolment_id", "valid_until", "revoked_at", "revoke_reason", "replaced_by_id")
+
+
+def _state(certificate: Certificate) -> dict:
+    return {name: getattr(certificate, name) for name in AUDIT_FIELDS}
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(_("Give the reason."), "reason")
+    return reason[:500]
+
+
+def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
+    """Withdraw a certificate for good; verification shows the date and the reason."""
+    reason = _check_reason(reason)
+    if certificate.is_revoked:
+        raise CertificateError(_("This certificate has already been revoked."))
+    before = _state(certificate)
+    certificate.revoked_at = now
+    certificate.revoke_reason = reason
+    certificate.revoked_by_id = actor.id
+    db.session.flush()
+    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason}",
+           before=before, after=_state(certificate))
+    return certificate
+
+
+def reissue_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
+    """Replace a certificate by a new one with a fresh snapshot and number (e.g. a corrected name).
+
+    The old one is revoked with a reference to the new one. The new one keeps the
+    old validity: a correction does not extend how long the training counts.
+    """
+    reason = _check_reason(reason)
+    if certificate.is_revoked:
+        raise CertificateError(_("A revoked certificate cannot be reissued."))
+    enrolment = _enrolment_of(certificate)
+    if enrolment is None:
+        raise CertificateError(
+            _("The enrolment behind this certificate no longer exists, so it cannot be reissued.")
+        )
+    before = _state(certificate)
+    # Revoke first: the database allows one certificate in force per enrolment.
+    certificate.revoked_at = now
+    certificate.revoke_reason = reason
+    certificate.revoked_by_id = actor.id
+    db.session.flush()
+    snapshot = build_snapshot(enrolment, now)
+    snapshot["completed_on"] = (certificate.snapshot or {}).get("completed_on", snapshot["completed_on"])
+    snapshot["reissue_of"] = certificate.number
+    snapshot["valid_until"] = _iso(certificate.valid_until)
+    replacement = Certificate(
+        number=new_number(now),
+        verification_id=new_verification_id(),
+        user_id=enrolment.user_id,
+        enrolment_id=enrolment.id,
+        programme_id=enrolment.programme_id,
+        cohort_id=enrolment.cohort_id,
+        issued_at=now,
+        valid_until=certificate.valid_until,
+        snapshot=snapshot,
+        expiry_reminded_at=certificate.expiry_reminded_at,
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    certificate.replaced_by_id = replacement.id
+    db.session.flush()
+    record(actor, "certificate.revoke", certificate, now=now,
+           summary=f"{certificate.number}: {reason} → {replacement.number}",
+           before=before, after=_state(certificate))
+    record(actor, "certificate.reissue", replacement, now=now,
+           summary=f"{replacement.number} replaces {certificate.number}: {reason}",
+           after=_state(replacement) | {"holder_name": snapshot["holder_name"], "reissue_of": certificate.number})
+    return replacement
+
+
+def _enrolment_of(certificate: Certificate):
+    from lms.enrolment.models import Enrolment
+
+    if certificate.enrolment_id is None:
+        return None
+    return db.session.get(Enrolment, certificate.enrolment_id)
+
+
+# Expiry reminders ----------------------------------------------------------------------
+
+
+def due_for_reminder(now: datetime, within_days: int = REMINDER_DAYS):
+    """Certificates in force that expire within ``within_days`` and were not yet reminded.
+
+    A holder who already has a later certificate for the same programme is left alone.
+    """
+    today = today_on(now)
+    newer = aliased(Certificate)
+    return (
+        sa.select(Certificate)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            Certificate.revoked_at.is_(None),
+            Certificate.expiry_reminded_at.is_(None),
+            Certificate.valid_until.is_not(None),
+            Certificate.valid_until >= today,
+            Certificate.valid_until <= today + timedelta(days=within_days),
+            User.is_active.is_(True),
+            User.erased_at.is_(None),
+            ~sa.exists().where(
+                newer.user_id == Certificate.user_id,
+                newer.programme_id == Certificate.programme_id,
+                newer.id != Certificate.id,
+                newer.revoked_at.is_(None),
+                sa.or_(newer.valid_until.is_(None), newer.valid_until > Certificate.valid_until),
+            ),
+        )
+        .options(joinedload(Certificate.user))
+        .order_by(Certificate.valid_until, Certificate.id)
+    )
+
+
+def claim_reminder(certificate: Certificate, now: datetime) -> bool:
+    """Mark the reminder as sent, unless another run already did: True for the one that may send."""
+    result = db.session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.expiry_reminded_at.is_(None))
+        .values(expiry_reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def send_expiry_reminders(now: datetime, url_for_certificate, within_days: int = REMINDER_DAYS) -> int:
+    """Queue one mail per certificate that expires soon; returns how many were queued.
+
+    ``url_for_certificate(certificate)`` gives the link for the mail (built by the caller,
+    which knows the public address).
+    """
+    from lms.notifications.services import queue_mail
+
+    sent = 0
+    for certificate in db.session.execute(due_for_reminder(now, within_days)).unique().scalars().all():
+        if not claim_reminder(certificate, now):
+            continue
+        user = certificate.user
+        queue_mail(
+            kind="certificate_expiry",
+            template="certificate_expiry",
+            recipient=user.email,
+            locale=user.locale,
+            user_id=user.id,
+            context={
+                "user": user,
+                "certificate": certificate,
+                "facts": certified(certificate),
+                "url": url_for_certificate(certificate),
+            },
+            dedupe_key=f"certificate-expiry:{certificate.id}",
+            now=now,
+        )
+        sent += 1
+    return sent
