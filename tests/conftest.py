@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import threading
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.config import TestConfig
@@ -145,6 +147,31 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app)
+    previous = app.config["BASE_URL"]
+    app.config["BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+    app.config["BASE_URL"] = previous
 
 
 from tests.factories import *  # noqa: E402,F401,F403 - factory fixtures

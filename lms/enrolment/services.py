@@ -228,11 +228,10 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> EnrolResult:
     enrolment.created_at = now
     db.session.flush()
     if _take_seat(cohort):
+        needs_approval = cohort.programme.requires_approval
+        enrolment.status = EnrolmentStatus.PENDING if needs_approval else EnrolmentStatus.ENROLLED
         enrolment.waitlist_position = None
-        if cohort.programme.requires_approval:
-            enrolment.status = EnrolmentStatus.PENDING
-        else:
-            enrolment.status = EnrolmentStatus.ENROLLED
+        if not needs_approval:
             enrolment.enrolled_at = now
     else:
         enrolment.waitlist_position = _next_waitlist_number(cohort)

@@ -1,0 +1,107 @@
+"""No overbooking, ever: many coaches enrol at the same moment through the real HTTP stack."""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from lms.auth.models import Role, User, UserRole
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from tests.factories import PASSWORD, password_hash
+
+pytestmark = pytest.mark.slow
+
+CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+ATTEMPTS = 110
+CAPACITY = 20
+
+
+def _logged_in_session(base: str, email: str) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    token = CSRF.search(session.get(f"{base}/login").text).group(1)
+    response = session.post(f"{base}/login", data={"email": email, "password": PASSWORD},
+                            headers={"X-CSRFToken": token}, allow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+    token = CSRF.search(session.get(f"{base}/").text).group(1)
+    return session, token
+
+
+@pytest.fixture
+def crowd(app, region):
+    """Many coaches, inserted in one go."""
+    hashed = password_hash()
+    users = [User(email=f"crowd{i}@example.org", name=f"Coach {i:03d}", password_hash=hashed, region=region,
+                  municipality=region.municipalities[0]) for i in range(ATTEMPTS)]
+    for user in users:
+        user.role_grants = [UserRole(role=Role.COACH)]
+    db.session.add_all(users)
+    db.session.commit()
+    return users
+
+
+def test_concurrent_enrolments_never_overbook(app, live_server, make_cohort, crowd, now):
+    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False  # the outbox keeps the mails; sending is not under test
+    cohort = make_cohort(capacity=CAPACITY, enrol_opens_at=now - timedelta(days=30))
+    base = live_server.url
+    emails = [u.email for u in crowd]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        sessions = list(pool.map(lambda email: _logged_in_session(base, email), emails))
+
+    start = threading.Barrier(len(sessions))
+    url = f"{base}/trainings/{cohort.id}/enrol"
+
+    def attempt(pair):
+        session, token = pair
+        start.wait()
+        return session.post(url, headers={"X-CSRFToken": token},
+                            allow_redirects=False, timeout=120).status_code
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        statuses = list(pool.map(attempt, sessions))
+
+    assert all(status < 500 for status in statuses), statuses
+    assert statuses.count(303) == ATTEMPTS
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id)).scalars().all()
+    assert len(rows) == ATTEMPTS
+    enrolled = [e for e in rows if e.status == EnrolmentStatus.ENROLLED]
+    waitlisted = sorted((e for e in rows if e.status == EnrolmentStatus.WAITLISTED), key=lambda e: e.waitlist_position)
+    assert len(enrolled) == CAPACITY
+    assert len(waitlisted) == ATTEMPTS - CAPACITY
+    # A strict order: every waitlist number handed out once, without gaps.
+    assert [e.waitlist_position for e in waitlisted] == list(range(1, ATTEMPTS - CAPACITY + 1))
+    db.session.refresh(cohort)
+    assert cohort.seats_taken == CAPACITY
+
+
+def test_same_coach_submitting_twice_at_once(app, live_server, make_cohort, crowd, now):
+    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+    cohort = make_cohort(capacity=CAPACITY, enrol_opens_at=now - timedelta(days=30))
+    base = live_server.url
+    session, token = _logged_in_session(base, crowd[0].email)
+    start = threading.Barrier(2)
+    url = f"{base}/trainings/{cohort.id}/enrol"
+
+    def attempt(_):
+        start.wait()
+        response = session.post(url, headers={"X-CSRFToken": token},
+                                allow_redirects=True, timeout=60)
+        return response.status_code, response.text
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(attempt, range(2)))
+
+    assert [status for status, _ in results] == [200, 200]
+    assert all("Foutcode" not in text for _, text in results)
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(Enrolment).where(Enrolment.user_id == crowd[0].id)).scalars().all()
+    assert len(rows) == 1 and rows[0].status == EnrolmentStatus.ENROLLED
+    db.session.refresh(cohort)
+    assert cohort.seats_taken == 1
