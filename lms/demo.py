@@ -277,7 +277,7 @@ def seed_demo(now: datetime | None = None) -> bool:
         region=achterhoek, municipality=municipalities["Doetinchem"],
         organisation=organisations["Welzijn Doetinchem"], registration_number="123456",
     )
-    del admin, staff
+    del admin
 
     coaches: dict[str, list[User]] = {name: [] for name in REGIONS}
     region_of_org = {o: municipalities[m].region.name for o, m in ORGANISATIONS}
@@ -354,6 +354,7 @@ def seed_demo(now: datetime | None = None) -> bool:
     _enrol_open(full, coaches["Utrecht"], now)
     _enrol_open(haaglanden, coaches["Haaglanden"][:3], now)
     _enrol_open(drenthe, coaches["Midden-Drenthe"][:2], now)
+    current.followers.append(staff)  # so staff have a cohort in their calendar feed
     _recount_seats()
     db.session.commit()
     return True

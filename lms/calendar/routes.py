@@ -9,7 +9,6 @@ from flask import Response, abort, current_app, flash, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import TooManyRequests
 
 from lms import ratelimit
 from lms.auth.access import staff_required
@@ -46,17 +45,27 @@ SHOWN_ONCE_KEY = "calendar_new_token"
 # Feeds -----------------------------------------------------------------------------------
 
 
-def _limit() -> None:
-    """Count this fetch against the client address; 429 when over CALENDAR_LIMIT."""
+def _plain(status: int, text: str) -> Response:
+    """A bare answer for calendar apps: no page, no cookie, nothing about the token."""
+    response = Response(text + "\n", status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _over_limit() -> Response | None:
+    """Count this fetch against the client address; a 429 when over CALENDAR_LIMIT."""
     address = request.remote_addr or "unknown"
-    if not ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
-        db.session.commit()
-        raise TooManyRequests(retry_after=ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
+    allowed = ratelimit.hit("CALENDAR_LIMIT", "calendar", address)
+    db.session.commit()  # the count stands even when the answer is a 404
+    if allowed:
+        return None
+    response = _plain(429, "Too Many Requests")
+    response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
+    return response
 
 
-def _not_found():
-    db.session.commit()  # keep the rate-limit count of a guessed token
-    abort(404)
+def _not_found() -> Response:
+    return _plain(404, "Not Found")
 
 
 def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Response:
@@ -73,10 +82,11 @@ def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Re
 @bp.get("/calendar/<token>.ics")
 def feed(token: str):
     """A person's own feed, found by the secret token in its URL."""
-    _limit()
+    if (refused := _over_limit()) is not None:
+        return refused
     row = find_token(token)
     if row is None:
-        _not_found()
+        return _not_found()
     user = row.user
     now = utcnow()
     sessions = personal_sessions(user, now)
@@ -99,10 +109,11 @@ def feed(token: str):
 @bp.get("/regions/<slug>/calendar.ics")
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
-    _limit()
+    if (refused := _over_limit()) is not None:
+        return refused
     region = region_by_slug(slug)
     if region is None:
-        _not_found()
+        return _not_found()
     body = ical.sessions_ics(
         regional_sessions(region, utcnow()),
         name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
@@ -117,10 +128,11 @@ def region_feed(slug: str):
 @bp.get("/sessions/<int:session_id>.ics")
 def session_ics(session_id: int):
     """One session for the user's calendar; the video link only for participants and staff."""
-    _limit()
+    if (refused := _over_limit()) is not None:
+        return refused
     item = get_session(session_id)
     if item is None or not may_see_session(current_user, item):
-        _not_found()
+        return _not_found()
     body = ical.session_ics(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
     db.session.commit()
     # Private: the same URL answers with or without the video link, depending on who asks.
