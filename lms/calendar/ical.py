@@ -104,6 +104,15 @@ def cohort_ics(cohort, include_video_link: bool, *, locale: str | None = None) -
         )
 
 
+def cohort_attachment(cohort, include_video_link: bool, *, locale: str | None = None) -> dict:
+    """``cohort_ics`` as an attachment for ``queue_mail(attachments=[...])`` (JSON-safe)."""
+    return {
+        "filename": f"bijeenkomsten-groep-{cohort.id}.ics",
+        "content_type": "text/calendar",
+        "content": cohort_ics(cohort, include_video_link, locale=locale).decode("utf-8"),
+    }
+
+
 # Events ---------------------------------------------------------------------------------
 
 

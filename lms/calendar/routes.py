@@ -174,10 +174,8 @@ def regenerate():
     had_one = token_of(current_user) is not None
     token = issue_token(current_user, utcnow())
     db.session.commit()
-    if had_one:
+    if had_one:  # a first link announces itself in the page
         flash(_("Your new calendar link is ready. The old link no longer works."), "success")
-    else:
-        flash(_("Your calendar link is ready."), "success")
     if is_htmx():
         context = _page_context(current_user, token)
         return render("calendar/index.html", "calendar/_subscription.html", **context)

@@ -198,3 +198,22 @@ def test_vtimezone_generator_handles_other_rules(app, zone):
     while instant < utc(2021, 12, 1):
         assert instant.astimezone(ours).utcoffset() == instant.astimezone(real).utcoffset(), instant
         instant += timedelta(hours=11)
+
+
+def test_cohort_attachment_survives_the_mail_and_matches_the_feed_uids(app, dst_cohort):
+    import email
+    import email.policy
+
+    from lms.mail import build_message
+
+    attachment = ical.cohort_attachment(dst_cohort, include_video_link=True, locale="nl")
+    message = build_message(recipient="cora@example.org", subject="Ingeschreven", text="Welkom",
+                            attachments=[attachment])
+    parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
+    (part,) = list(parsed.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_filename() == f"bijeenkomsten-groep-{dst_cohort.id}.ics"
+    events = parse_both(part.get_content().encode("utf-8"))
+    feed = parse_both(render(dst_cohort.sessions))
+    assert events.keys() == feed.keys()
+    assert {u: e.start for u, e in events.items()} == {u: e.start for u, e in feed.items()}

@@ -39,6 +39,7 @@ def test_personal_feed_of_a_coach_across_both_dst_changes(client, dst_cohort, co
     enrol(dst_cohort, coach)
     response = client.get(feed_path(token_for(coach)))
     assert_calendar_response(response, private=True)
+    assert "Set-Cookie" not in response.headers and response.headers["X-Robots-Tag"].startswith("noindex")
     events = parse_both(response.data)
     assert {e.uid for e in events.values()} == {s.ical_uid for s in dst_cohort.sessions}
     for session in dst_cohort.sessions:
