@@ -1,9 +1,10 @@
 """iCalendar export: a pure function from sessions to bytes (RFC 5545 and RFC 7986).
 
-Nothing here reads the request, the clock or the database: the same sessions give the
-same bytes, so feeds can carry a strong ETag. DTSTAMP and LAST-MODIFIED come from the
-session's own last change, and the UID is the session's, so every feed, download and
-mail attachment describes the same event.
+Nothing here reads the request or the clock, and nothing queries beyond the sessions'
+cohort and programme (load those eagerly): the same sessions give the same bytes, so feeds
+carry a strong ETag. DTSTAMP and LAST-MODIFIED come from the session's own last change and
+the UID is the session's, so every feed, download and mail attachment describes the same
+event.
 """
 
 from __future__ import annotations

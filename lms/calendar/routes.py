@@ -55,16 +55,16 @@ def _plain(status: int, text: str) -> Response:
 def _over_limit() -> Response | None:
     """Count this fetch against the client address; a 429 when over CALENDAR_LIMIT."""
     address = request.remote_addr or "unknown"
-    allowed = ratelimit.hit("CALENDAR_LIMIT", "calendar", address)
-    db.session.commit()  # the count stands even when the answer is a 404
-    if allowed:
+    if ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
         return None
     response = _plain(429, "Too Many Requests")
     response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
+    db.session.commit()
     return response
 
 
 def _not_found() -> Response:
+    db.session.commit()  # the fetch still counts against the limit: guessing tokens is slow
     return _plain(404, "Not Found")
 
 
@@ -156,7 +156,6 @@ def _page_context(user, new_token: str | None = None) -> dict:
         "regions": [
             {"region": r, **_links(external_url("calendar.region_feed", slug=r.slug))} for r in all_regions()
         ],
-        "now": now,
     }
 
 
