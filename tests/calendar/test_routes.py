@@ -412,3 +412,13 @@ def test_follow_button_fragment_works_on_any_page(app, users, make_cohort):
 def test_referrer_policy_is_only_tightened_for_feeds(client, region):
     assert client.get(f"/regions/{region.slug}/calendar.ics").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_page_says_when_a_calendar_app_last_fetched_the_link(client, auth, coach, token_for, feed_now):
+    token = token_for(coach)
+    auth.login(coach)
+    assert "Nog geen agenda-app heeft hem opgehaald" in client.get("/calendar").get_data(as_text=True)
+    client.get(feed_path(token))
+    page = client.get("/calendar").get_data(as_text=True)
+    assert "Een agenda-app heeft hem voor het laatst opgehaald op 1 mrt 2026, 13:00" in page
+    assert token not in page
