@@ -9,7 +9,6 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from lms.auth.models import Role
 from lms.calendar.services import issue_token
 from lms.cohorts.models import Session
 from lms.enrolment.models import Enrolment, EnrolmentStatus
@@ -170,4 +169,3 @@ def coach(users):
     return users["coach"]
 
 
-__all__ = ["enrol", "parse_both", "parse_icalendar", "parse_vobject", "Role"]
