@@ -167,5 +167,3 @@ def parse_both(body: bytes) -> dict[str, ParsedEvent]:
 @pytest.fixture
 def coach(users):
     return users["coach"]
-
-
