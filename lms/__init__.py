@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms.calendar import privacy as calendar_privacy
 from lms.config import BASE_DIR, INSTANCE_DIR, Config
 
 CSP = {
@@ -50,6 +51,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    calendar_privacy.init_app(app)  # feed tokens out of logs; before Talisman (see there)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]

@@ -94,6 +94,7 @@ class Config:
         self.LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "50 per 15 minutes")
         self.RESET_LIMIT = os.environ.get("RESET_LIMIT", "5 per hour")
         self.VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "60 per minute")
+        self.CALENDAR_LIMIT = os.environ.get("CALENDAR_LIMIT", "120 per minute")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -362,6 +362,7 @@ def seed_demo(now: datetime | None = None) -> bool:
                       None)
     _enrol_past(expired, coaches["Haaglanden"][3:], now, rng, with_dropout=False)
     _revoke_and_reissue(past_a, staff, now)
+    current.followers.append(staff)  # so staff have a cohort in their calendar feed
     _recount_seats()
     db.session.commit()
     return True

@@ -665,7 +665,7 @@ def _notify(enrolment: Enrolment, kind: str, now: datetime, **extra) -> None:
     cohort = db.session.get(Cohort, enrolment.cohort_id)
     attachments = []
     if kind in ("enrolled", "approved", "moved"):
-        attachments = cohort_calendar_attachment(cohort)
+        attachments = cohort_calendar_attachment(cohort, locale=user.locale)
     queue_mail(
         kind=f"enrolment_{kind}",
         template="enrolment",
@@ -685,11 +685,8 @@ def _notify(enrolment: Enrolment, kind: str, now: datetime, **extra) -> None:
     )
 
 
-def cohort_calendar_attachment(cohort: Cohort) -> list[dict]:
+def cohort_calendar_attachment(cohort: Cohort, locale: str | None = None) -> list[dict]:
     """The cohort's sessions as an .ics file for the confirmation mail (same UIDs as the feeds)."""
-    try:
-        from lms.calendar.ical import cohort_ics
-    except ImportError:  # the calendar feature provides the renderer
-        return []
-    return [{"filename": "bijeenkomsten.ics", "content_type": "text/calendar; method=PUBLISH",
-             "content": cohort_ics(cohort, include_video_link=True).decode()}]
+    from lms.calendar.ical import cohort_attachment
+
+    return [cohort_attachment(cohort, include_video_link=True, locale=locale)]

@@ -17,7 +17,7 @@ def extend_world(w: dict) -> None:
     )
     db.session.add(draft)
     db.session.flush()
-    w["draft_cohort_id"] = draft.id
+    w["plain_draft_cohort_id"] = draft.id
     from lms.cohorts.models import Session
     from datetime import timedelta
 
@@ -27,7 +27,7 @@ def extend_world(w: dict) -> None:
                             ends_at=start + timedelta(hours=3), video_url="https://meet.example.org/y")
     db.session.add(draft_session)
     db.session.flush()
-    w["draft_session_id"] = draft_session.id
+    w["plain_draft_session_id"] = draft_session.id
     w["other_module_id"] = w["programme"].modules[1].id
 
 
@@ -35,7 +35,7 @@ ROUTES = [
     # Catalogue: public
     Route("catalogue.index", "GET", p("/trainings"), EVERYONE),
     Route("catalogue.cohort", "GET", p("/trainings/{cohort_id}"), EVERYONE),
-    Route("catalogue.cohort", "GET", p("/trainings/{draft_cohort_id}"), STAFF, denied_status=404,
+    Route("catalogue.cohort", "GET", p("/trainings/{plain_draft_cohort_id}"), STAFF, denied_status=404,
           anonymous_status=404),
     # Programmes: staff only
     Route("programmes.index", "GET", p("/staff/programmes/"), STAFF),
@@ -75,6 +75,6 @@ ROUTES = [
     Route("cohorts.session_cancel", "GET", p("/staff/sessions/{session_id}/cancel"), STAFF),
     Route("cohorts.session_cancel", "POST", p("/staff/sessions/{session_id}/cancel"), STAFF),
     Route("cohorts.session_restore", "POST", p("/staff/sessions/{session_id}/restore"), STAFF),
-    Route("cohorts.session_delete", "GET", p("/staff/sessions/{draft_session_id}/delete"), STAFF),
-    Route("cohorts.session_delete", "POST", p("/staff/sessions/{draft_session_id}/delete"), STAFF),
+    Route("cohorts.session_delete", "GET", p("/staff/sessions/{plain_draft_session_id}/delete"), STAFF),
+    Route("cohorts.session_delete", "POST", p("/staff/sessions/{plain_draft_session_id}/delete"), STAFF),
 ]
