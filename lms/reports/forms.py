@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField
+from wtforms import DateField, HiddenField, SelectField, ValidationError
 from wtforms.validators import Optional, Regexp
 
 from lms.forms import optional_int
@@ -38,4 +38,4 @@ class ReportFilterForm(FlaskForm):
 
     def validate_to_date(self, field):
         if field.data and self.from_date.data and field.data < self.from_date.data:
-            raise ValueError(_("The end of the period is before its start."))
+            raise ValidationError(_("The end of the period is before its start."))

@@ -168,9 +168,7 @@ def _report_for_export():
 
 def _download(body: bytes, mimetype: str, filename: str):
     response = make_response(body)
-    response.mimetype = mimetype
-    if mimetype.startswith("text/"):
-        response.charset = "utf-8"
+    response.mimetype = mimetype  # text types get "; charset=utf-8" from Werkzeug
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
