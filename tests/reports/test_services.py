@@ -197,7 +197,7 @@ def test_headline_for_the_start_page(dataset, make_user, other_region, now):
 def test_funnel_chart_layout_is_proportional():
     chart = charts.funnel([("Ingeschreven", 8), ("Afgerond", 4), ("Gecertificeerd", 0)])
     widths = [g.bars[0].width for g in chart.groups]
-    assert widths[0] == charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH
+    assert widths[0] == charts.WIDTH - chart.axis_x - charts.VALUE_WIDTH
     assert widths[1] == widths[0] / 2 and widths[2] == 0
     ys = [g.bars[0].y for g in chart.groups]
     assert ys == sorted(ys) and chart.height > ys[-1]
@@ -209,5 +209,8 @@ def test_comparison_chart_groups_one_bar_per_series():
     chart = charts.comparison([("Aalten", [2, 1, 0]), ("Doetinchem", [4, 2, 1])], ["a", "b", "c"])
     assert [len(g.bars) for g in chart.groups] == [3, 3]
     assert [b.series for b in chart.groups[1].bars] == [0, 1, 2]
-    assert chart.groups[1].bars[0].width == charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH
+    assert chart.axis_x == charts.MIN_LABEL_WIDTH  # short labels, narrow label column
+    wide = charts.comparison([("Oude IJsselstreek (buiten de regio)", [1])], ["a"])
+    assert wide.axis_x > len("Oude IJsselstreek (buiten de regio)") * 8
+    assert chart.groups[1].bars[0].width == charts.WIDTH - chart.axis_x - charts.VALUE_WIDTH
     assert chart.groups[0].bars[0].width == chart.groups[1].bars[0].width / 2
