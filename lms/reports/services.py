@@ -237,8 +237,8 @@ class Figures:
         return not (self.enrolled or self.waitlisted)
 
 
-def _members(scope: Scope, *extra):
-    """Enrolments in scope that count as enrolled or waitlisted, with where they belong."""
+def _members(scope: Scope, statuses, *extra):
+    """Enrolments in scope with one of ``statuses``, with where they belong (a subquery)."""
     stmt = (
         sa.select(
             Enrolment.id.label("enrolment_id"),
@@ -250,17 +250,22 @@ def _members(scope: Scope, *extra):
         )
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(User, User.id == Enrolment.user_id)
-        .where(*_scope_conditions(scope), Enrolment.status.in_(COUNTED + WAITING), *extra)
+        .where(*_scope_conditions(scope), Enrolment.status.in_(statuses), *extra)
     )
     condition = _municipality_condition(scope)
     if condition is not None:
         stmt = stmt.where(condition)
-    return stmt.cte("members")
+    return stmt
 
 
-def _attendance_marks(scope: Scope, members, positions: int):
-    """Per enrolled member, a column p<k> per position: 2 present, 1 made up, NULL absent."""
-    ranked = (
+def _ranked_sessions(scope: Scope, positions: int):
+    """Per cohort in scope a row at position 0, then its first ``positions`` sessions in order
+    of time (cancelled ones left out) at positions 1, 2, ...
+
+    Members join this with a plain equality on cohort_id, so every database can drive the
+    join from these few rows and find the enrolments by their cohort index.
+    """
+    numbered = (
         sa.select(
             Session.id.label("session_id"),
             Session.cohort_id.label("cohort_id"),
@@ -271,64 +276,48 @@ def _attendance_marks(scope: Scope, members, positions: int):
         )
         .join(Cohort, Cohort.id == Session.cohort_id)
         .where(*_scope_conditions(scope), Session.status != SessionStatus.CANCELLED)
-        .cte("ranked")
+        .subquery("numbered")
     )
-    # Presence anywhere in this programme, as candidate make-ups.
-    presence = (
+    cohorts = sa.select(
+        sa.null().label("session_id"),
+        Cohort.id.label("cohort_id"),
+        sa.null().label("template_id"),
+        sa.literal_column("0").label("position"),
+    ).where(*_scope_conditions(scope))
+    sessions = sa.select(numbered).where(numbered.c.position <= positions)
+    return sa.union_all(cohorts, sessions).subquery("ranked")
+
+
+def _presence_ranges(programme_id: int, user_ids):
+    """Per coach (of ``user_ids``, a subquery) and session template of the programme: the
+    lowest and highest cohort they were present in.
+
+    A make-up is presence at a session with the same template in another cohort; there is
+    another cohort exactly when this range is not just the coach's own.
+    """
+    return (
         sa.select(
             Attendance.user_id.label("user_id"),
-            Session.cohort_id.label("cohort_id"),
             Session.template_id.label("template_id"),
+            sa.func.min(Session.cohort_id).label("first_cohort"),
+            sa.func.max(Session.cohort_id).label("last_cohort"),
         )
         .join(Session, Session.id == Attendance.session_id)
         .join(Cohort, Cohort.id == Session.cohort_id)
         .where(
             Attendance.status == AttendanceStatus.PRESENT,
+            Attendance.user_id.in_(user_ids),
             Session.status != SessionStatus.CANCELLED,
             Session.template_id.is_not(None),
-            Cohort.programme_id == scope.programme.id,
+            Cohort.programme_id == programme_id,
         )
-        .cte("presence")
+        .group_by(Attendance.user_id, Session.template_id)
+        .subquery("presence")
     )
-    enrolled = members.c.status.in_(COUNTED)
-    direct = (
-        sa.select(members.c.enrolment_id, ranked.c.position, sa.literal_column(str(DIRECT)).label("mark"))
-        .join(ranked, ranked.c.cohort_id == members.c.cohort_id)
-        .join(
-            Attendance,
-            sa.and_(
-                Attendance.session_id == ranked.c.session_id,
-                Attendance.user_id == members.c.user_id,
-                Attendance.status == AttendanceStatus.PRESENT,
-            ),
-        )
-        .where(enrolled)
-    )
-    made_up = (
-        sa.select(members.c.enrolment_id, ranked.c.position, sa.literal_column(str(MADE_UP)).label("mark"))
-        .join(ranked, ranked.c.cohort_id == members.c.cohort_id)
-        .join(
-            presence,
-            sa.and_(
-                presence.c.user_id == members.c.user_id,
-                presence.c.template_id == ranked.c.template_id,
-                presence.c.cohort_id != members.c.cohort_id,
-            ),
-        )
-        .where(enrolled)
-    )
-    marks = sa.union(direct, made_up).subquery("marks")
-    return (
-        sa.select(
-            marks.c.enrolment_id,
-            *[
-                sa.func.max(sa.case((marks.c.position == k, marks.c.mark), else_=None)).label(f"p{k}")
-                for k in range(1, positions + 1)
-            ],
-        )
-        .group_by(marks.c.enrolment_id)
-        .subquery("attended")
-    )
+
+
+def _made_up(presence, cohort_id):
+    return sa.or_(presence.c.first_cohort != cohort_id, presence.c.last_cohort != cohort_id)
 
 
 def _certified():
@@ -341,31 +330,61 @@ def _certified():
 
 
 def _aggregate(scope: Scope, group_by: tuple[str, ...], *extra, attendance: bool = True):
-    """One SELECT ... GROUP BY: the figures per group, whatever the number of enrolments."""
+    """One SELECT ... GROUP BY: the figures per group, whatever the number of enrolments.
+
+    With attendance, each member is joined to its cohort's row at position 0 and to its
+    cohort's sessions: one row per (member, position), unique, so the attended counts are
+    plain conditional sums, and the member's own measures are counted on position 0.
+    """
     positions = len(scope.positions) if attendance else 0
-    members = _members(scope, *extra)
+    members = _members(scope, COUNTED + WAITING, *extra).subquery("members")
     certified = _certified()
     counted = members.c.status.in_(COUNTED)
-    groups = [members.c[name] for name in group_by]
-    columns = [
-        sa.func.sum(sa.case((counted, 1), else_=0)).label("enrolled"),
-        sa.func.sum(sa.case((members.c.status.in_(WAITING), 1), else_=0)).label("waitlisted"),
-        sa.func.sum(sa.case((members.c.status == EnrolmentStatus.COMPLETED, 1), else_=0)).label("completed"),
-        sa.func.sum(sa.case((sa.and_(counted, certified.c.enrolment_id.is_not(None)), 1), else_=0)).label(
-            "certified"
-        ),
-    ]
-    stmt = sa.select(*groups).select_from(members).outerjoin(
-        certified, certified.c.enrolment_id == members.c.enrolment_id
-    )
+    stmt = sa.select(*[members.c[name] for name in group_by]).select_from(members)
+    stmt = stmt.outerjoin(certified, certified.c.enrolment_id == members.c.enrolment_id)
+    once = sa.true()
     if positions:
-        attended = _attendance_marks(scope, members, positions)
-        for k in range(1, positions + 1):
-            mark = attended.c[f"p{k}"]
-            columns.append(sa.func.sum(sa.case((mark.is_not(None), 1), else_=0)).label(f"attended_{k}"))
-            columns.append(sa.func.sum(sa.case((mark == MADE_UP, 1), else_=0)).label(f"made_up_{k}"))
-        stmt = stmt.outerjoin(attended, attended.c.enrolment_id == members.c.enrolment_id)
-    return stmt.add_columns(*columns).group_by(*groups)
+        ranked = _ranked_sessions(scope, positions)
+        in_scope = _members(scope, COUNTED, *extra).subquery("in_scope")
+        presence = _presence_ranges(scope.programme.id, sa.select(in_scope.c.user_id))
+        direct = aliased(Attendance)
+        stmt = (
+            stmt.join(ranked, ranked.c.cohort_id == members.c.cohort_id)
+            .outerjoin(
+                direct,
+                sa.and_(
+                    direct.session_id == ranked.c.session_id,
+                    direct.user_id == members.c.user_id,
+                    direct.status == AttendanceStatus.PRESENT,
+                ),
+            )
+            .outerjoin(
+                presence,
+                sa.and_(presence.c.user_id == members.c.user_id, presence.c.template_id == ranked.c.template_id),
+            )
+        )
+        once = ranked.c.position == 0
+        present = direct.id.is_not(None)
+        elsewhere = _made_up(presence, members.c.cohort_id)
+    columns = [
+        sa.func.sum(sa.case((sa.and_(once, counted), 1), else_=0)).label("enrolled"),
+        sa.func.sum(sa.case((sa.and_(once, members.c.status.in_(WAITING)), 1), else_=0)).label("waitlisted"),
+        sa.func.sum(sa.case((sa.and_(once, members.c.status == EnrolmentStatus.COMPLETED), 1), else_=0)).label(
+            "completed"
+        ),
+        sa.func.sum(
+            sa.case((sa.and_(once, counted, certified.c.enrolment_id.is_not(None)), 1), else_=0)
+        ).label("certified"),
+    ]
+    for k in range(1, positions + 1):
+        at_k = sa.and_(counted, ranked.c.position == k)
+        columns.append(
+            sa.func.sum(sa.case((sa.and_(at_k, sa.or_(present, elsewhere)), 1), else_=0)).label(f"attended_{k}")
+        )
+        columns.append(
+            sa.func.sum(sa.case((sa.and_(at_k, sa.not_(present), elsewhere), 1), else_=0)).label(f"made_up_{k}")
+        )
+    return stmt.add_columns(*columns).group_by(*[members.c[name] for name in group_by])
 
 
 def figures_by(scope: Scope, group_by: tuple[str, ...], *extra, attendance: bool = True) -> dict[tuple, Figures]:
@@ -536,21 +555,14 @@ def marks_for(scope: Scope, enrolment_ids: list[int]) -> dict[int, CoachMarks]:
     """Attendance per position and certification for a page of enrolments: one query."""
     if not enrolment_ids:
         return {}
-    positions = len(scope.positions)
-    members = _members(scope, Enrolment.id.in_(enrolment_ids))
-    certified = _certified()
-    stmt = sa.select(members.c.enrolment_id, certified.c.enrolment_id.is_not(None).label("is_certified"))
-    stmt = stmt.select_from(members).outerjoin(certified, certified.c.enrolment_id == members.c.enrolment_id)
-    if positions:
-        attended = _attendance_marks(scope, members, positions)
-        stmt = stmt.add_columns(*[attended.c[f"p{k}"] for k in range(1, positions + 1)]).outerjoin(
-            attended, attended.c.enrolment_id == members.c.enrolment_id
+    figures = figures_by(scope, ("enrolment_id",), Enrolment.id.in_(enrolment_ids))
+    return {
+        key[0]: CoachMarks(
+            [MADE_UP if made_up else DIRECT if attended else 0 for attended, made_up in zip(f.attended, f.made_up)],
+            bool(f.certified),
         )
-    result = {}
-    for row in db.session.execute(stmt):
-        marks = [int(row[2 + k] or 0) for k in range(positions)]
-        result[row[0]] = CoachMarks(marks, bool(row[1]))
-    return result
+        for key, f in figures.items()
+    }
 
 
 def load_cohort(cohort_id: int) -> Cohort | None:
@@ -612,53 +624,36 @@ def accreditation_list(cohort: Cohort, now: datetime) -> AccreditationList:
     ).all()
     met_pairs: set[tuple[int, int]] = set()
     if required and members:
-        required_ids = [s.id for s in required]
-        own = aliased(Session)
-        direct = (
-            sa.select(Enrolment.id.label("enrolment_id"), own.id.label("session_id"))
-            .join(own, own.cohort_id == Enrolment.cohort_id)
-            .join(
-                Attendance,
+        required_session = aliased(Session)
+        direct = aliased(Attendance)
+        coaches = sa.select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(COUNTED))
+        presence = _presence_ranges(cohort.programme_id, coaches)
+        pairs = (
+            sa.select(Enrolment.id, required_session.id)
+            .join(required_session, required_session.cohort_id == Enrolment.cohort_id)
+            .outerjoin(
+                direct,
                 sa.and_(
-                    Attendance.session_id == own.id,
-                    Attendance.user_id == Enrolment.user_id,
-                    Attendance.status == AttendanceStatus.PRESENT,
+                    direct.session_id == required_session.id,
+                    direct.user_id == Enrolment.user_id,
+                    direct.status == AttendanceStatus.PRESENT,
                 ),
             )
-            .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(COUNTED), own.id.in_(required_ids))
-        )
-        other = aliased(Session)
-        other_cohort = aliased(Cohort)
-        made_up = (
-            sa.select(Enrolment.id.label("enrolment_id"), own.id.label("session_id"))
-            .join(own, own.cohort_id == Enrolment.cohort_id)
-            .join(
-                other,
+            .outerjoin(
+                presence,
                 sa.and_(
-                    other.template_id == own.template_id,
-                    other.cohort_id != Enrolment.cohort_id,
-                    other.status != SessionStatus.CANCELLED,
-                ),
-            )
-            .join(
-                other_cohort,
-                sa.and_(other_cohort.id == other.cohort_id, other_cohort.programme_id == Enrolment.programme_id),
-            )
-            .join(
-                Attendance,
-                sa.and_(
-                    Attendance.session_id == other.id,
-                    Attendance.user_id == Enrolment.user_id,
-                    Attendance.status == AttendanceStatus.PRESENT,
+                    presence.c.user_id == Enrolment.user_id,
+                    presence.c.template_id == required_session.template_id,
                 ),
             )
             .where(
                 Enrolment.cohort_id == cohort.id,
                 Enrolment.status.in_(COUNTED),
-                own.id.in_(required_ids),
+                required_session.id.in_([s.id for s in required]),
+                sa.or_(direct.id.is_not(None), _made_up(presence, Enrolment.cohort_id)),
             )
         )
-        met_pairs = {(row.enrolment_id, row.session_id) for row in db.session.execute(sa.union(direct, made_up))}
+        met_pairs = {(enrolment_id, session_id) for enrolment_id, session_id in db.session.execute(pairs)}
     met, not_met = [], []
     for enrolment_id, user_id, name, number in members:
         missing = [s for s in required if (enrolment_id, s.id) not in met_pairs]
