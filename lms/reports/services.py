@@ -51,10 +51,6 @@ DIRECT, MADE_UP = 2, 1
 # Who sees what ---------------------------------------------------------------------------
 
 
-def can_see_reports(actor: User) -> bool:
-    return actor.is_staff or actor.has_role(Role.COORDINATOR)
-
-
 def visible_region_ids(actor: User) -> set[int] | None:
     """The regions whose figures ``actor`` may see; None means all of them."""
     if actor.is_staff:
@@ -455,9 +451,9 @@ def funnel_stages(figures: Figures, positions) -> list[tuple[str, int]]:
 
 
 def region_report(scope: Scope) -> Report:
-    """Per region in scope, and within each per municipality of the coaches: one query.
-
-    ``scope.regions`` must have their municipalities loaded.
+    """Per region in scope, and within each per municipality of the coaches: one aggregate
+    query, plus one for the names of municipalities outside the regions when coaches from
+    there took part. ``scope.regions`` must have their municipalities loaded.
     """
     positions = len(scope.positions)
     figures = figures_by(scope, ("region_id", "municipality_id"))
@@ -674,8 +670,8 @@ class Headline:
 
 
 def headline(actor: User, now: datetime) -> Headline | None:
-    """Enrolled, waitlisted, completed and certified per region of the actor, all periods."""
-    del now  # the headline covers every period; kept for the panel's signature
+    """Enrolled, waitlisted, completed and certified per region of the actor, over all periods
+    (so ``now`` does not change it), for the first current programme."""
     regions = visible_regions(actor)
     if not regions:
         return None
