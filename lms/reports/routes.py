@@ -99,26 +99,25 @@ def _filters(*, with_municipalities: bool = False):
     return form, scope, regions, programmes
 
 
+def _comparison(lines):
+    """Enrolled, completed and certified side by side, one group of bars per line."""
+    series = [_("Enrolled"), _("Completed"), _("Certified")]
+    return charts.comparison(
+        [(line.label, [line.figures.enrolled, line.figures.completed, line.figures.certified]) for line in lines],
+        series,
+    )
+
+
 def _dashboard(form, scope, regions, status: int = 200):
     report = region_report(scope) if scope is not None else None
-    context = {"form": form, "scope": scope, "report": report, "regions": regions, "charts": charts}
+    context = {"form": form, "scope": scope, "report": report, "regions": regions}
     if report is not None:
         context["funnel_chart"] = charts.funnel(report.funnel())
-        series = [_("Enrolled"), _("Completed"), _("Certified")]
-        context["series"] = series
-        context["region_chart"] = charts.comparison(
-            [(line.label, [line.figures.enrolled, line.figures.completed, line.figures.certified])
-             for line in report.region_lines],
-            series,
-        )
-        context["municipality_charts"] = {
-            section.region.id: charts.comparison(
-                [(line.label, [line.figures.enrolled, line.figures.completed, line.figures.certified])
-                 for line in section.municipalities],
-                series,
-            )
-            for section in report.sections
-        } if len(report.sections) == 1 else {}
+        context["region_chart"] = _comparison(report.region_lines)
+        # Municipalities are shown for one region at a time (chosen, or the only one).
+        if len(report.sections) == 1:
+            section = report.sections[0]
+            context["municipality_chart"] = _comparison(section.municipalities)
     return render("reports/index.html", "reports/_report.html", status=status, **context)
 
 
@@ -213,21 +212,15 @@ def cohort(cohort_id: int):
         positions=tuple(positions_of(cohort.programme)),
     )
     report = region_report(scope)
-    section = report.sections[0]
-    series = [_("Enrolled"), _("Completed"), _("Certified")]
-    lines = [line for line in section.municipalities if not line.figures.is_empty]
+    lines = [line for line in report.sections[0].municipalities if not line.figures.is_empty]
     return render(
         "reports/cohort.html",
         cohort=cohort,
         scope=scope,
         report=report,
         lines=lines,
-        series=series,
         funnel_chart=charts.funnel(funnel_stages(report.total, scope.positions)),
-        municipality_chart=charts.comparison(
-            [(line.label, [line.figures.enrolled, line.figures.completed, line.figures.certified]) for line in lines],
-            series,
-        ),
+        municipality_chart=_comparison(lines),
         may_see_coaches=may_see_coaches(current_user),
     )
 
