@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.admin.forms import MultiCheckboxField
@@ -34,7 +34,7 @@ class MoveForm(FlaskForm):
 
 class QuizSettingsForm(FlaskForm):
     pass_mark = IntegerField(
-        _l("Pass mark (% correct)"),
+        _l("Pass mark (percentage of questions right)"),
         validators=[InputRequired(), NumberRange(min=0, max=100)],
         description=_l("The share of questions a coach needs right to pass."),
     )
@@ -45,12 +45,9 @@ class QuizSettingsForm(FlaskForm):
     )
 
 
-class OptionForm(Form):
-    text = StringField(_l("Answer"), filters=[strip], validators=[Optional(), Length(max=500), no_control_chars])
-    is_correct = BooleanField(_l("Correct"))
-
-
 class QuestionForm(FlaskForm):
+    """A question with OPTION_SLOTS answer slots (option_0 / correct_0 ...); empty slots are ignored."""
+
     text = TextAreaField(_l("Question"), filters=[strip], validators=[DataRequired(), Length(max=2000)])
     explanation = TextAreaField(
         _l("Explanation (optional)"),
@@ -58,18 +55,48 @@ class QuestionForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         description=_l("Shown to the coach after submitting."),
     )
-    options = FieldList(FormField(OptionForm), label=_l("Answers"), min_entries=OPTION_SLOTS, max_entries=OPTION_SLOTS)
 
-    def validate_options(self, field):
-        from wtforms import ValidationError
+    def slots(self):
+        return [(self[f"option_{i}"], self[f"correct_{i}"]) for i in range(OPTION_SLOTS)]
 
-        filled = [entry for entry in field.entries if (entry.form.text.data or "").strip()]
-        if any(entry.form.is_correct.data and not (entry.form.text.data or "").strip() for entry in field.entries):
-            raise ValidationError(_l("An answer marked correct needs a text."))
-        if len(filled) < 2:
-            raise ValidationError(_l("Give at least two answers."))
-        if not any(entry.form.is_correct.data for entry in filled):
-            raise ValidationError(_l("Mark at least one answer as correct."))
+    def fill_options(self, options) -> None:
+        for (text, correct), option in zip(self.slots(), options):
+            text.data, correct.data = option.text, option.is_correct
+
+    def options(self) -> list[tuple[str, bool]]:
+        return [(text.data or "", bool(correct.data)) for text, correct in self.slots()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        self.option_errors = []
+        filled = [(t, c) for t, c in self.slots() if (t.data or "").strip()]
+        if any(c.data and not (t.data or "").strip() for t, c in self.slots()):
+            self.option_errors.append(_l("An answer marked correct needs a text."))
+        elif len(filled) < 2:
+            self.option_errors.append(_l("Give at least two answers."))
+        elif not any(c.data for _t, c in filled):
+            self.option_errors.append(_l("Mark at least one answer as correct."))
+        return valid and not self.option_errors
+
+
+for _i in range(OPTION_SLOTS):
+    setattr(QuestionForm, f"option_{_i}", StringField(
+        _l("Answer %(number)d", number=_i + 1), filters=[strip],
+        validators=[Optional(), Length(max=500), no_control_chars]))
+    setattr(QuestionForm, f"correct_{_i}", BooleanField(_l("Answer %(number)d is correct", number=_i + 1)))
+
+
+class AtLeastOne:
+    """Like DataRequired, without the ``required`` flag: on checkboxes it would demand every box."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            from wtforms.validators import StopValidation
+
+            raise StopValidation(self.message)
 
 
 def quiz_form(module, formdata=None):
@@ -83,7 +110,7 @@ def quiz_form(module, formdata=None):
         if sum(1 for option in question.options if option.is_correct) > 1:
             field = MultiCheckboxField(
                 question.text, coerce=int, choices=choices,
-                validators=[DataRequired(message=_l("Choose at least one answer."))],
+                validators=[AtLeastOne(_l("Choose at least one answer."))],
                 description=_l("More than one answer is correct."),
             )
         else:

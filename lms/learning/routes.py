@@ -20,7 +20,6 @@ from lms.learning import bp
 from lms.learning.completion import ModuleProgress, SessionState, progress_for
 from lms.learning.flashes import flash_changes
 from lms.learning.forms import (
-    OPTION_SLOTS,
     LessonForm,
     MoveForm,
     PreviewForm,
@@ -357,17 +356,17 @@ def quiz_settings(module_id: int):
 
 def _question_form(module: Module, question: QuizQuestion | None):
     form = QuestionForm(obj=question if request.method == "GET" else None)
+    if request.method == "GET" and question is not None:
+        form.fill_options(question.options)
+    form.option_errors = []
     status = 200
     if form.validate_on_submit():
         try:
-            save_question(
-                current_user, module, question, text=form.text.data, explanation=form.explanation.data or "",
-                options=[(e.form.text.data or "", e.form.is_correct.data) for e in form.options.entries],
-                now=utcnow(),
-            )
+            save_question(current_user, module, question, text=form.text.data,
+                          explanation=form.explanation.data or "", options=form.options(), now=utcnow())
         except LearningError as exc:
             db.session.rollback()
-            form.options.errors = [exc.message]
+            form.option_errors = [exc.message]
             status = 422
         else:
             db.session.commit()
@@ -375,9 +374,8 @@ def _question_form(module: Module, question: QuizQuestion | None):
             return redirect_to(url_for("learning.module_content", module_id=module.id) + "#quiz")
     elif form.is_submitted():
         status = 422
-    option_errors = [e for e in form.options.errors if isinstance(e, str)]
     return render("learning/question_form.html", form=form, module=module, question=question,
-                  option_errors=option_errors, slots=OPTION_SLOTS, status=status)
+                  option_errors=form.option_errors, status=status)
 
 
 @bp.route("/manage/modules/<int:module_id>/questions/new", methods=["GET", "POST"])

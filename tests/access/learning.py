@@ -28,7 +28,7 @@ def extend_world(w):
 
 
 def _question(w):
-    return {"text": "Nieuwe vraag?", "options-0-text": "Ja", "options-0-is_correct": "y", "options-1-text": "Nee"}
+    return {"text": "Nieuwe vraag?", "option_0": "Ja", "correct_0": "y", "option_1": "Nee"}
 
 
 ROUTES: list[Route] = [
