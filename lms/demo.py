@@ -102,7 +102,7 @@ MODULES = [
             ("De vraag achter de vraag",
              "## De vraag achter de vraag\n\nVraag door op wat de deelnemer belangrijk vindt. Gebruik open vragen:\n\n"
              "- *Wat zou je graag weer willen doen?*\n- *Wanneer voelde je je voor het laatst goed?*\n\n"
-             "Bekijk ook de video: https://www.youtube.com/watch?v=voorbeeld"),
+             "Bekijk ook de video: <https://www.youtube.com/watch?v=voorbeeld>"),
         ],
         [
             ("Welke vraag is een open vraag?",
