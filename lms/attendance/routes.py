@@ -120,7 +120,6 @@ def all_present(session_id: int):
     if not can_register(current_user, session):
         abort(403)
     now = utcnow()
-    AllPresentForm()
     try:
         before = len(roster(session).unregistered)
         changes = mark_all_present(current_user, session, now)
@@ -155,13 +154,14 @@ def make_up(session_id: int):
 
 @panel("attendance_to_register", "attendance/_panel_sessions.html", (Role.TRAINER,), order=15)
 def sessions_panel(user, now):
-    """The trainer's sessions of today and the past fortnight, with registrations still missing."""
+    """The trainer's sessions: the past fortnight's with registrations missing, today's, and the next fortnight's."""
     from datetime import datetime as dt
     from datetime import time, timedelta
 
     today = dt.combine(now.astimezone(LOCAL_TZ).date(), time(0, 0), tzinfo=LOCAL_TZ)
-    items = sessions_to_register(user, today - timedelta(days=14), today + timedelta(days=1))
-    items = [i for i in items if i.session.starts_at >= today or (i.session.starts_at <= now and i.missing)]
+    items = sessions_to_register(user, today - timedelta(days=14), today + timedelta(days=15))
+    items = [i for i in items if i.session.starts_at > now or i.session.starts_at >= today or i.missing]
     if not items:
         return None
+    items.sort(key=lambda i: i.session.starts_at)
     return {"items": items, "now": now}

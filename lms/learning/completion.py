@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.services import record
