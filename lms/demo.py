@@ -104,7 +104,7 @@ MODULES = [
             ("De vraag achter de vraag",
              "## De vraag achter de vraag\n\nVraag door op wat de deelnemer belangrijk vindt. Gebruik open vragen:\n\n"
              "- *Wat zou je graag weer willen doen?*\n- *Wanneer voelde je je voor het laatst goed?*\n\n"
-             "Bekijk ook de video: https://www.youtube.com/watch?v=voorbeeld"),
+             "Bekijk ook de video: <https://www.youtube.com/watch?v=voorbeeld>"),
         ],
         [
             ("Welke vraag is een open vraag?",
@@ -462,6 +462,9 @@ def _cohort(programme, region, title, first, status, capacity, trainers, municip
 def _complete_learning(user: User, programme: Programme, when: datetime, rng, share: float = 1.0) -> None:
     for module in programme.modules:
         if rng.random() > share:
+            # Part-way through: the first lesson of a longer module is read, the rest not yet.
+            if len(module.lessons) > 1:
+                db.session.add(LessonCompletion(user_id=user.id, lesson_id=module.lessons[0].id, completed_at=when))
             continue
         for lesson in module.lessons:
             db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=when))

@@ -128,7 +128,10 @@ def world(app, make_user, make_region, region, other_region, make_organisation, 
         "other_certificate_id": other_certificate.id,
     }
     for extend in world_extensions():
+        before = dict(w)
         extend(w)
+        clobbered = [key for key in before if w[key] is not before[key]]
+        assert not clobbered, f"{extend.__module__} overwrites world keys {clobbered}"
     db.session.commit()
     return w
 

@@ -1,1 +1,167 @@
-from lms.attendance import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, flash, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from lms.attendance import bp
+from lms.attendance.forms import STATUS_LABELS, AllPresentForm, MakeUpForm, MarkForm
+from lms.attendance.models import AttendanceStatus
+from lms.attendance.services import (
+    AttendanceError,
+    add_make_up,
+    can_register,
+    can_view,
+    is_open,
+    make_up_candidates,
+    mark_all_present,
+    roster,
+    session_with_cohort,
+    sessions_to_register,
+    set_attendance,
+)
+from lms.auth.models import Role, User
+from lms.db import utcnow
+from lms.extensions import db
+from lms.htmx import is_htmx, redirect_to, render
+from lms.i18n import LOCAL_TZ
+from lms.learning.flashes import flash_changes
+from lms.main.dashboard import panel
+
+PAGE = "attendance/session.html"
+LIST = "attendance/_list.html"
+
+
+def _session_or_404(session_id: int):
+    session = session_with_cohort(session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _context(session, now: datetime, make_up_form: MakeUpForm | None = None) -> dict:
+    may_register = can_register(current_user, session)
+    editable = may_register and is_open(session, now)
+    form = make_up_form or MakeUpForm(formdata=None)
+    form.user_id.choices = [("", _("— choose a coach —"))] + [
+        (user.id, f"{user.name} ({title})") for user, title in (make_up_candidates(session) if editable else [])
+    ]
+    return {
+        "session": session,
+        "cohort": session.cohort,
+        "roster": roster(session),
+        "may_register": may_register,
+        "editable": editable,
+        "is_open": is_open(session, now),
+        "mark_form": MarkForm(formdata=None),
+        "all_form": AllPresentForm(formdata=None),
+        "make_up_form": form,
+        "labels": STATUS_LABELS,
+        "statuses": list(AttendanceStatus),
+        "now": now,
+    }
+
+
+@bp.get("/sessions/<int:session_id>/attendance")
+@login_required
+def session(session_id: int):
+    """Attendance of one session: trainers of the cohort and staff register, coordinators read."""
+    session = _session_or_404(session_id)
+    if not can_view(current_user, session):
+        abort(403)
+    return render(PAGE, LIST, **_context(session, utcnow()))
+
+
+def _after_change(session, changes, now, status: int = 200, make_up_form=None):
+    flash_changes(changes, current_user)
+    if is_htmx():
+        return render(PAGE, LIST, status=status, **_context(session, now, make_up_form))
+    return redirect_to(url_for("attendance.session", session_id=session.id))
+
+
+def _refused(session, message: str, now: datetime, make_up_form=None):
+    db.session.rollback()
+    flash(message, "error")
+    if is_htmx():
+        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
+    if make_up_form is not None:
+        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
+    return redirect_to(url_for("attendance.session", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/attendance/<int:user_id>")
+@login_required
+def mark(session_id: int, user_id: int):
+    session = _session_or_404(session_id)
+    if not can_register(current_user, session):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    now = utcnow()
+    form = MarkForm()
+    if not form.validate_on_submit():
+        return _refused(session, _("Choose present, absent or excused."), now)
+    try:
+        changes = set_attendance(current_user, session, user, AttendanceStatus(form.status.data), now)
+    except AttendanceError as exc:
+        return _refused(session, exc.message, now)
+    db.session.commit()
+    return _after_change(session, changes, now)
+
+
+@bp.post("/sessions/<int:session_id>/attendance/all-present")
+@login_required
+def all_present(session_id: int):
+    session = _session_or_404(session_id)
+    if not can_register(current_user, session):
+        abort(403)
+    now = utcnow()
+    try:
+        before = len(roster(session).unregistered)
+        changes = mark_all_present(current_user, session, now)
+    except AttendanceError as exc:
+        return _refused(session, exc.message, now)
+    db.session.commit()
+    flash(ngettext("%(num)d coach registered as present.", "%(num)d coaches registered as present.", before),
+          "success")
+    return _after_change(session, changes, now)
+
+
+@bp.post("/sessions/<int:session_id>/attendance/make-up")
+@login_required
+def make_up(session_id: int):
+    session = _session_or_404(session_id)
+    if not can_register(current_user, session):
+        abort(403)
+    now = utcnow()
+    form = MakeUpForm()
+    form.user_id.choices = [("", "")] + [(user.id, user.name) for user, _title in make_up_candidates(session)]
+    if not form.validate_on_submit():
+        return _refused(session, _("Choose a coach from the list."), now, form)
+    user = db.session.get(User, form.user_id.data)
+    try:
+        changes = add_make_up(current_user, session, user, now)
+    except AttendanceError as exc:
+        return _refused(session, exc.message, now, form)
+    db.session.commit()
+    flash(_("%(name)s has been registered as present (make-up).", name=user.name), "success")
+    return _after_change(session, changes, now)
+
+
+@panel("attendance_to_register", "attendance/_panel_sessions.html", (Role.TRAINER,), order=15)
+def sessions_panel(user, now):
+    """The trainer's sessions: the past fortnight's with registrations missing, today's, and the next fortnight's."""
+    from datetime import datetime as dt
+    from datetime import time, timedelta
+
+    today = dt.combine(now.astimezone(LOCAL_TZ).date(), time(0, 0), tzinfo=LOCAL_TZ)
+    items = sessions_to_register(user, today - timedelta(days=14), today + timedelta(days=15))
+    items = [i for i in items if i.session.starts_at > now or i.session.starts_at >= today or i.missing]
+    if not items:
+        return None
+    items.sort(key=lambda i: i.session.starts_at)
+    return {"items": items, "now": now}

@@ -1,0 +1,308 @@
+"""Registering attendance per session, and the completion that follows from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import aliased, joinedload
+
+from lms.attendance.models import Attendance, AttendanceStatus
+from lms.audit.services import record
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.learning.completion import LEARNING, CompletionChange, evaluate_many, joined_after, learning_enrolments
+
+
+class AttendanceError(Exception):
+    """A rule refused the registration; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def session_with_cohort(session_id: int) -> Session | None:
+    return db.session.execute(
+        sa.select(Session)
+        .options(joinedload(Session.cohort).joinedload(Cohort.programme), joinedload(Session.cohort).joinedload(Cohort.region))
+        .where(Session.id == session_id)
+    ).scalar_one_or_none()
+
+
+def can_register(user: User, session: Session) -> bool:
+    """Staff, and the trainers of the session's cohort."""
+    return user.is_staff or any(trainer.id == user.id for trainer in session.cohort.trainers)
+
+
+def can_view(user: User, session: Session) -> bool:
+    """Who may register, and coordinators of the cohort's region (read-only)."""
+    return can_register(user, session) or session.cohort.region_id in user.coordinated_region_ids
+
+
+def is_open(session: Session, now: datetime) -> bool:
+    """Attendance is registered from the session's start, for sessions that take place."""
+    return (
+        now >= session.starts_at
+        and session.status != SessionStatus.CANCELLED
+        and session.cohort.status != CohortStatus.CANCELLED
+    )
+
+
+@dataclass
+class Row:
+    user: User
+    enrolment: Enrolment | None  # None for a coach from another cohort (a make-up)
+    attendance: Attendance | None
+    joined_late: bool = False
+    from_cohort: str | None = None
+
+    @property
+    def status(self) -> AttendanceStatus | None:
+        return self.attendance.status if self.attendance else None
+
+
+@dataclass
+class Roster:
+    session: Session
+    members: list[Row]
+    guests: list[Row]
+
+    @property
+    def unregistered(self) -> list[Row]:
+        return [r for r in self.members if r.attendance is None and not r.joined_late]
+
+    def counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in AttendanceStatus}
+        for row in self.members + self.guests:
+            if row.status is not None:
+                counts[row.status.value] += 1
+        return counts
+
+    def row_for(self, user_id: int) -> Row | None:
+        return next((r for r in self.members + self.guests if r.user.id == user_id), None)
+
+
+def roster(session: Session) -> Roster:
+    """The cohort's coaches and the coaches from elsewhere registered here, in three queries."""
+    enrolments = db.session.execute(
+        sa.select(Enrolment)
+        .options(joinedload(Enrolment.user))
+        .join(User, Enrolment.user_id == User.id)
+        .where(Enrolment.cohort_id == session.cohort_id, Enrolment.status.in_(LEARNING))
+        .order_by(User.name, User.id)
+    ).scalars().all()
+    attendances = {
+        a.user_id: a
+        for a in db.session.execute(
+            sa.select(Attendance)
+            .options(joinedload(Attendance.user), joinedload(Attendance.recorded_by))
+            .where(Attendance.session_id == session.id)
+        ).scalars()
+    }
+    members = [
+        Row(e.user, e, attendances.get(e.user_id), joined_after(e, session)) for e in enrolments
+    ]
+    member_ids = {e.user_id for e in enrolments}
+    guest_ids = [uid for uid in attendances if uid not in member_ids]
+    origin: dict[int, str] = {}
+    if guest_ids:
+        for user_id, title in db.session.execute(
+            sa.select(Enrolment.user_id, Cohort.title)
+            .join(Cohort, Enrolment.cohort_id == Cohort.id)
+            .where(
+                Enrolment.user_id.in_(guest_ids),
+                Enrolment.programme_id == session.cohort.programme_id,
+                Enrolment.status.in_(LEARNING),
+            )
+            .order_by(Enrolment.id)
+        ):
+            origin[user_id] = title
+    guests = sorted(
+        (Row(attendances[uid].user, None, attendances[uid], False, origin.get(uid)) for uid in guest_ids),
+        key=lambda r: (r.user.name, r.user.id),
+    )
+    return Roster(session, members, guests)
+
+
+def make_up_candidates(session: Session) -> list[tuple[User, str]]:
+    """Coaches of other cohorts of the programme who have not yet attended this session's counterpart."""
+    if session.template_id is None:
+        return []
+    attended = (
+        sa.select(Attendance.id)
+        .join(Session, Attendance.session_id == Session.id)
+        .where(
+            Attendance.user_id == Enrolment.user_id,
+            Attendance.status == AttendanceStatus.PRESENT,
+            Session.template_id == session.template_id,
+        )
+    )
+    here = sa.select(Attendance.id).where(
+        Attendance.user_id == Enrolment.user_id, Attendance.session_id == session.id
+    )
+    own = aliased(Enrolment)
+    member = sa.select(own.id).where(
+        own.user_id == Enrolment.user_id, own.cohort_id == session.cohort_id, own.status.in_(LEARNING)
+    )
+    rows = db.session.execute(
+        sa.select(User, Cohort.title)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .join(Cohort, Enrolment.cohort_id == Cohort.id)
+        .where(
+            Enrolment.programme_id == session.cohort.programme_id,
+            Enrolment.cohort_id != session.cohort_id,
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            ~sa.exists(attended),
+            ~sa.exists(here),
+            ~sa.exists(member),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    return [(user, title) for user, title in rows]
+
+
+def _set(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> bool:
+    """Create or change one registration; returns whether anything changed."""
+    attendance = db.session.execute(
+        sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+    ).scalar_one_or_none()
+    before = attendance.status if attendance else None
+    if before == status:
+        return False
+    if attendance is None:
+        attendance = Attendance(session_id=session.id, user_id=user.id, status=status,
+                                recorded_at=now, recorded_by_id=actor.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(attendance)
+        except sa.exc.IntegrityError:
+            # Another trainer registered this coach a moment ago: change theirs instead.
+            attendance = db.session.execute(
+                sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+            ).scalar_one()
+            before = attendance.status
+            attendance.status, attendance.recorded_at, attendance.recorded_by_id = status, now, actor.id
+    else:
+        attendance.status, attendance.recorded_at, attendance.recorded_by_id = status, now, actor.id
+    record(actor, "attendance.set", attendance, now=now,
+           summary=f"{user.name}: {session.title} ({session.starts_at.date().isoformat()})",
+           before={"status": before}, after={"status": status})
+    return True
+
+
+def _check_open(session: Session, now: datetime) -> None:
+    if session.status == SessionStatus.CANCELLED or session.cohort.status == CohortStatus.CANCELLED:
+        raise AttendanceError(_("This session has been cancelled; there is no attendance to register."))
+    if now < session.starts_at:
+        raise AttendanceError(_("Attendance can be registered from the start of the session."))
+
+
+def _is_listed(session: Session, user: User) -> bool:
+    """A coach of the cohort, or a coach from elsewhere who is already registered here."""
+    return db.session.execute(
+        sa.select(Enrolment.id).where(
+            Enrolment.cohort_id == session.cohort_id, Enrolment.user_id == user.id, Enrolment.status.in_(LEARNING)
+        )
+    ).first() is not None or db.session.execute(
+        sa.select(Attendance.id).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+    ).first() is not None
+
+
+def _evaluate(session: Session, user_ids, now: datetime, actor: User) -> list[CompletionChange]:
+    return evaluate_many(learning_enrolments(user_ids, session.cohort.programme_id), now, actor)
+
+
+def set_attendance(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> list[CompletionChange]:
+    """Register one coach as present, absent or excused, then apply the completion rule to them."""
+    _check_open(session, now)
+    if not _is_listed(session, user):
+        raise AttendanceError(_("This coach is not on the list of this session."))
+    if not _set(actor, session, user, status, now):
+        return []
+    return _evaluate(session, [user.id], now, actor)
+
+
+def mark_all_present(actor: User, session: Session, now: datetime) -> list[CompletionChange]:
+    """Everyone of the cohort not registered yet is present; registrations already made stay.
+
+    Coaches who enrolled after the session started are left out: they were not expected.
+    """
+    _check_open(session, now)
+    users = [row.user for row in roster(session).unregistered]
+    for user in users:
+        _set(actor, session, user, AttendanceStatus.PRESENT, now)
+    return _evaluate(session, [u.id for u in users], now, actor)
+
+
+def add_make_up(actor: User, session: Session, user: User, now: datetime) -> list[CompletionChange]:
+    """Register a coach of another cohort as present here, making up their own session."""
+    _check_open(session, now)
+    if user.id not in {u.id for u, _title in make_up_candidates(session)}:
+        raise AttendanceError(_("This coach cannot make up this session here."))
+    _set(actor, session, user, AttendanceStatus.PRESENT, now)
+    return _evaluate(session, [user.id], now, actor)
+
+
+# Start page ------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionToRegister:
+    session: Session
+    expected: int
+    registered: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.registered, 0)
+
+
+def sessions_to_register(trainer: User, since: datetime, until: datetime) -> list[SessionToRegister]:
+    """The trainer's sessions starting between ``since`` and ``until``, with the registrations still missing."""
+    from lms.cohorts.models import cohort_trainer
+
+    sessions = db.session.execute(
+        sa.select(Session)
+        .options(joinedload(Session.cohort))
+        .join(Cohort, Session.cohort_id == Cohort.id)
+        .join(cohort_trainer, cohort_trainer.c.cohort_id == Cohort.id)
+        .where(
+            cohort_trainer.c.user_id == trainer.id,
+            Session.starts_at >= since,
+            Session.starts_at < until,
+            Session.status == SessionStatus.SCHEDULED,
+            Cohort.status != CohortStatus.CANCELLED,
+        )
+        .order_by(Session.starts_at.desc())
+    ).scalars().all()
+    if not sessions:
+        return []
+    ids = [s.id for s in sessions]
+    # Coaches who enrolled after the start are not expected (see lms.learning.completion).
+    expected_here = (
+        Enrolment.status.in_(LEARNING),
+        sa.func.coalesce(Enrolment.enrolled_at, Enrolment.created_at) <= Session.starts_at,
+    )
+    expected = dict(
+        db.session.execute(
+            sa.select(Session.id, sa.func.count(Enrolment.id))
+            .join(Enrolment, Enrolment.cohort_id == Session.cohort_id)
+            .where(Session.id.in_(ids), *expected_here)
+            .group_by(Session.id)
+        ).all()
+    )
+    registered = dict(
+        db.session.execute(
+            sa.select(Session.id, sa.func.count(Attendance.id))
+            .join(Enrolment, Enrolment.cohort_id == Session.cohort_id)
+            .join(Attendance, sa.and_(Attendance.session_id == Session.id, Attendance.user_id == Enrolment.user_id))
+            .where(Session.id.in_(ids), *expected_here)
+            .group_by(Session.id)
+        ).all()
+    )
+    return [SessionToRegister(s, expected.get(s.id, 0), registered.get(s.id, 0)) for s in sessions]

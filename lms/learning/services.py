@@ -1,0 +1,408 @@
+"""Lessons and quizzes: editing the content, following it, and who may see what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.audit.services import record
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.learning.completion import (
+    LEARNING,
+    CompletionChange,
+    enrolment_load_options,
+    evaluate_many,
+    learning_enrolments,
+)
+from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from lms.programmes.models import Module
+
+
+class LearningError(Exception):
+    """A domain rule refused the action; ``message`` is for the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Who may see what ------------------------------------------------------------------------
+
+
+def learner_enrolment(user: User, programme_id: int) -> Enrolment | None:
+    """The enrolment through which the user follows this programme: enrolled first, else completed."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    enrolments = db.session.execute(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.programme_id == programme_id, Enrolment.status.in_(LEARNING))
+        .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+    ).scalars().all()
+    for status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED):
+        for enrolment in enrolments:
+            if enrolment.status == status:
+                return enrolment
+    return None
+
+
+def teaches_programme(user: User, programme_id: int) -> bool:
+    return db.session.execute(
+        sa.select(Cohort.id)
+        .join(cohort_trainer, cohort_trainer.c.cohort_id == Cohort.id)
+        .where(cohort_trainer.c.user_id == user.id, Cohort.programme_id == programme_id)
+        .limit(1)
+    ).first() is not None
+
+
+def can_read_content(user: User, programme_id: int) -> bool:
+    """Staff, trainers of a cohort of the programme, and coaches enrolled in one."""
+    if user.is_staff:
+        return True
+    return learner_enrolment(user, programme_id) is not None or teaches_programme(user, programme_id)
+
+
+def can_view_cohort(user: User, cohort: Cohort) -> bool:
+    """Staff, the cohort's trainers, and coordinators of its region (read-only)."""
+    if user.is_staff:
+        return True
+    if any(trainer.id == user.id for trainer in cohort.trainers):
+        return True
+    return cohort.region_id in user.coordinated_region_ids
+
+
+# Following the content --------------------------------------------------------------------
+
+
+def module_for_learning(module_id: int) -> Module | None:
+    return db.session.execute(
+        sa.select(Module)
+        .options(
+            joinedload(Module.programme),
+            selectinload(Module.lessons),
+            selectinload(Module.questions).selectinload(QuizQuestion.options),
+        )
+        .where(Module.id == module_id)
+    ).scalar_one_or_none()
+
+
+def done_lesson_ids(user: User, lessons: Iterable[Lesson]) -> set[int]:
+    ids = [lesson.id for lesson in lessons]
+    if not ids:
+        return set()
+    return set(
+        db.session.execute(
+            sa.select(LessonCompletion.lesson_id).where(
+                LessonCompletion.user_id == user.id, LessonCompletion.lesson_id.in_(ids)
+            )
+        ).scalars()
+    )
+
+
+def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list[CompletionChange]:
+    """Record that the coach finished the lesson, then apply the completion rule."""
+    if learner_enrolment(user, lesson.module.programme_id) is None:
+        raise LearningError(_("Only coaches enrolled in this programme can mark lessons as done."))
+    exists = db.session.execute(
+        sa.select(LessonCompletion.id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id
+        )
+    ).first()
+    if exists:
+        return []
+    try:
+        with db.session.begin_nested():
+            db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=now))
+    except sa.exc.IntegrityError:
+        return []  # a double click in another request got there first
+    return evaluate_many(learning_enrolments([user.id], lesson.module.programme_id), now, user)
+
+
+# Quizzes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question: QuizQuestion
+    chosen: set[int]
+    correct_ids: set[int]
+
+    @property
+    def is_correct(self) -> bool:
+        return self.chosen == self.correct_ids
+
+
+@dataclass
+class QuizResult:
+    score: int
+    is_passed: bool
+    questions: list[QuestionResult]
+
+    @property
+    def correct_count(self) -> int:
+        return sum(1 for q in self.questions if q.is_correct)
+
+
+def pass_mark(module: Module) -> int:
+    """The score needed to pass; a module without a pass mark passes on any submitted attempt."""
+    return module.pass_mark if module.pass_mark is not None else 0
+
+
+def score_quiz(module: Module, answers: Mapping[int, Iterable[int]]) -> QuizResult:
+    """Score the answers: a question counts when exactly its correct options are chosen.
+
+    The score is the percentage of correct questions, rounded half up.
+    """
+    if not module.questions:
+        raise LearningError(_("This module has no quiz."))
+    results = []
+    for question in module.questions:
+        option_ids = {o.id for o in question.options}
+        chosen = {int(o) for o in answers.get(question.id, ())} & option_ids
+        results.append(QuestionResult(question, chosen, {o.id for o in question.options if o.is_correct}))
+    total = len(results)
+    correct = sum(1 for r in results if r.is_correct)
+    score = (200 * correct + total) // (2 * total)
+    return QuizResult(score, score >= pass_mark(module), results)
+
+
+def attempts_of(user: User, module: Module) -> list[QuizAttempt]:
+    return list(
+        db.session.execute(
+            sa.select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
+            .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+        ).scalars()
+    )
+
+
+def attempts_left(module: Module, used: int) -> int | None:
+    """How many attempts remain, or None when they are unlimited."""
+    if module.max_attempts is None:
+        return None
+    return max(module.max_attempts - used, 0)
+
+
+def submit_quiz(
+    user: User, module: Module, answers: Mapping[int, Iterable[int]], now: datetime
+) -> tuple[QuizAttempt, QuizResult, list[CompletionChange]]:
+    """Score and store an attempt; a pass may complete the enrolment."""
+    if learner_enrolment(user, module.programme_id) is None:
+        raise LearningError(_("Only coaches enrolled in this programme can take the quiz."))
+    used = db.session.execute(
+        sa.select(sa.func.count()).select_from(QuizAttempt).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
+        )
+    ).scalar_one()
+    if attempts_left(module, used) == 0:
+        raise LearningError(_("You have used all your attempts for this quiz."))
+    result = score_quiz(module, answers)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        module_id=module.id,
+        submitted_at=now,
+        score=result.score,
+        is_passed=result.is_passed,
+        answers={str(r.question.id): sorted(r.chosen) for r in result.questions},
+    )
+    db.session.add(attempt)
+    changes: list[CompletionChange] = []
+    if result.is_passed:
+        changes = evaluate_many(learning_enrolments([user.id], module.programme_id), now, user)
+    return attempt, result, changes
+
+
+def result_of(attempt: QuizAttempt, module: Module) -> QuizResult:
+    """The feedback for a stored attempt, against the module's current questions."""
+    answers = {int(k): v for k, v in (attempt.answers or {}).items()}
+    result = score_quiz(module, answers)
+    return QuizResult(attempt.score, attempt.is_passed, result.questions)
+
+
+# Editing the content (staff) --------------------------------------------------------------
+
+
+def _renumber(items) -> None:
+    for position, item in enumerate(items, start=1):
+        item.position = position
+
+
+def save_lesson(actor: User, module: Module, lesson: Lesson | None, *, title: str, body: str, now: datetime) -> Lesson:
+    if lesson is None:
+        lesson = Lesson(title=title, body=body, updated_at=now)
+        module.lessons.append(lesson)
+        _renumber(module.lessons)  # the new lesson is appended last
+        db.session.flush()
+        record(actor, "lesson.create", lesson, now=now, summary=title, after={"title": title, "body": body})
+    else:
+        before = {"title": lesson.title, "body": lesson.body}
+        lesson.title, lesson.body, lesson.updated_at = title, body, now
+        record(actor, "lesson.update", lesson, now=now, summary=title, before=before,
+               after={"title": title, "body": body})
+    module.updated_at = now
+    return lesson
+
+
+def move(items: list, item, direction: str) -> None:
+    """Swap an item with its neighbour in the given direction ('up' or 'down')."""
+    items = list(items)
+    _renumber(items)
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index].position, items[other].position = items[other].position, items[index].position
+
+
+def move_lesson(actor: User, lesson: Lesson, direction: str, now: datetime) -> None:
+    move(lesson.module.lessons, lesson, direction)
+    lesson.module.updated_at = now
+    record(actor, "lesson.move", lesson, now=now, summary=f"{lesson.title}: {direction}")
+
+
+def delete_lesson(actor: User, lesson: Lesson, now: datetime) -> list[CompletionChange]:
+    """Delete a lesson; coaches for whom it was the last thing left may complete."""
+    module = lesson.module
+    record(actor, "lesson.delete", lesson, now=now, summary=lesson.title,
+           before={"title": lesson.title, "body": lesson.body})
+    module.lessons.remove(lesson)  # delete-orphan: the row goes with the next flush
+    _renumber(module.lessons)
+    module.updated_at = now
+    return evaluate_programme(module.programme_id, now, actor)
+
+
+def update_quiz_settings(actor: User, module: Module, *, pass_mark: int, max_attempts: int | None, now: datetime) -> None:
+    """Change the pass mark and attempt limit; earlier attempts keep their result."""
+    before = {"pass_mark": module.pass_mark, "max_attempts": module.max_attempts}
+    module.pass_mark, module.max_attempts, module.updated_at = pass_mark, max_attempts, now
+    record(actor, "module.quiz_settings", module, now=now, summary=module.title, before=before,
+           after={"pass_mark": pass_mark, "max_attempts": max_attempts})
+
+
+def save_question(
+    actor: User,
+    module: Module,
+    question: QuizQuestion | None,
+    *,
+    text: str,
+    explanation: str,
+    options: list[tuple[str, bool]],
+    now: datetime,
+) -> QuizQuestion:
+    """Create or replace a question with its options (at least two, at least one correct)."""
+    options = [(t.strip(), bool(c)) for t, c in options if t and t.strip()]
+    if len(options) < 2:
+        raise LearningError(_("Give at least two answers."), "options")
+    if not any(correct for _t, correct in options):
+        raise LearningError(_("Mark at least one answer as correct."), "options")
+    if question is None:
+        question = QuizQuestion(text=text)
+        module.questions.append(question)
+        _renumber(module.questions)
+        action = "question.create"
+    else:
+        action = "question.update"
+    question.text, question.explanation = text, explanation
+    # Options are replaced as a whole; attempts store option ids, so old feedback may thin out.
+    existing = list(question.options)
+    for position, (option_text, correct) in enumerate(options, start=1):
+        if position <= len(existing):
+            option = existing[position - 1]
+            option.text, option.is_correct, option.position = option_text, correct, position
+        else:
+            question.options.append(QuizOption(text=option_text, is_correct=correct, position=position))
+    for option in existing[len(options):]:
+        question.options.remove(option)
+    module.updated_at = now
+    db.session.flush()
+    record(actor, action, question, now=now, summary=text[:300], object_type="quiz_question",
+           after={"text": text, "options": options})
+    return question
+
+
+def move_question(actor: User, question: QuizQuestion, direction: str, now: datetime) -> None:
+    move(question.module.questions, question, direction)
+    question.module.updated_at = now
+    record(actor, "question.move", question, now=now, object_type="quiz_question", summary=direction)
+
+
+def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list[CompletionChange]:
+    """Delete a question; when it was the last, the module no longer has a quiz."""
+    module = question.module
+    record(actor, "question.delete", question, now=now, object_type="quiz_question",
+           summary=question.text[:300])
+    module.questions.remove(question)  # delete-orphan: the row and its options go
+    _renumber(module.questions)
+    module.updated_at = now
+    return evaluate_programme(module.programme_id, now, actor)
+
+
+def evaluate_programme(programme_id: int, now: datetime, actor: User | None = None) -> list[CompletionChange]:
+    """After content was removed, apply the rule to every coach still on the way (never withdraws)."""
+    db.session.flush()
+    enrolments = db.session.execute(
+        sa.select(Enrolment)
+        .options(*enrolment_load_options())
+        .where(Enrolment.programme_id == programme_id, Enrolment.status == EnrolmentStatus.ENROLLED)
+    ).unique().scalars().all()
+    return evaluate_many(enrolments, now, actor)
+
+
+# Lists ---------------------------------------------------------------------------------------
+
+
+def my_enrolments(user: User):
+    """The user's enrolments that have learning to show, newest cohort first."""
+    return (
+        sa.select(Enrolment)
+        .options(*enrolment_load_options())
+        .join(Cohort, Enrolment.cohort_id == Cohort.id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(LEARNING))
+        .order_by(
+            sa.case((Enrolment.status == EnrolmentStatus.ENROLLED, 0), else_=1),
+            Cohort.starts_at.desc(),
+            Enrolment.id.desc(),
+        )
+    )
+
+
+def cohort_enrolments(cohort: Cohort):
+    """The coaches of a cohort that attendance and completion apply to."""
+    return (
+        sa.select(Enrolment)
+        .options(*enrolment_load_options())
+        .join(User, Enrolment.user_id == User.id)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(LEARNING))
+        .order_by(User.name, User.id)
+    )
+
+
+def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: datetime) -> dict[int, list[Session]]:
+    """Upcoming sessions of other cohorts per template, where a missed session can be made up."""
+    programme_ids = {e.programme_id for e in enrolments}
+    if not templates or not programme_ids:
+        return {}
+    sessions = db.session.execute(
+        sa.select(Session)
+        .options(joinedload(Session.cohort).joinedload(Cohort.region))
+        .join(Cohort, Session.cohort_id == Cohort.id)
+        .where(
+            Session.template_id.in_(templates),
+            Session.starts_at > now,
+            Session.status == SessionStatus.SCHEDULED,
+            Cohort.programme_id.in_(programme_ids),
+            Cohort.status.in_((CohortStatus.OPEN, CohortStatus.CLOSED)),
+        )
+        .order_by(Session.starts_at)
+    ).scalars().all()
+    options: dict[int, list[Session]] = {}
+    for session in sessions:
+        options.setdefault(session.template_id, []).append(session)
+    return options

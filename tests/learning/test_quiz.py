@@ -1,0 +1,152 @@
+"""Quiz scoring, attempts and the quiz pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from lms.auth.models import Role
+from lms.db import utcnow
+from lms.extensions import db
+from lms.learning.models import QuizAttempt
+from lms.learning.services import LearningError, score_quiz, submit_quiz
+
+
+def right(course):
+    q1, q2 = course["q1"], course["q2"]
+    return {q1.id: [q1.options[0].id], q2.id: [q2.options[0].id, q2.options[1].id]}
+
+
+def test_all_right_scores_100(course):
+    result = score_quiz(course["m1"], right(course))
+    assert result.score == 100 and result.is_passed and result.correct_count == 2
+
+
+def test_multiple_answer_question_needs_exactly_the_right_set(course):
+    q1, q2 = course["q1"], course["q2"]
+    for chosen in ([q2.options[0].id], [o.id for o in q2.options], []):
+        result = score_quiz(course["m1"], {q1.id: [q1.options[0].id], q2.id: chosen})
+        assert result.score == 50 and [r.is_correct for r in result.questions] == [True, False]
+
+
+def test_pass_mark_boundary_and_rounding(course):
+    module, q1, q2 = course["m1"], course["q1"], course["q2"]
+    half = {q1.id: [q1.options[0].id], q2.id: [q2.options[2].id]}
+    module.pass_mark = 50
+    assert score_quiz(module, half).is_passed  # exactly the pass mark passes
+    module.pass_mark = 51
+    assert not score_quiz(module, half).is_passed
+    # Three questions, two right: 66.67 rounds to 67.
+    from lms.learning.models import QuizOption, QuizQuestion
+
+    q3 = QuizQuestion(position=3, text="Derde?")
+    q3.options = [QuizOption(position=1, text="a", is_correct=True), QuizOption(position=2, text="b")]
+    module.questions.append(q3)
+    db.session.flush()
+    assert score_quiz(module, {**right(course), q3.id: [q3.options[1].id]}).score == 67
+
+
+def test_foreign_options_and_missing_answers_count_as_wrong(course):
+    q1, q2 = course["q1"], course["q2"]
+    result = score_quiz(course["m1"], {q1.id: [q2.options[0].id]})
+    assert result.score == 0 and result.questions[0].chosen == set()
+
+
+def test_no_quiz_no_score(course):
+    with pytest.raises(LearningError):
+        score_quiz(course["m2"], {})
+
+
+def test_attempt_limit(course, make_user, enrol):
+    coach = make_user(Role.COACH)
+    enrol(course["cohort"], coach)
+    course["m1"].max_attempts = 2
+    db.session.commit()
+    for _ in range(2):
+        attempt, result, _changes = submit_quiz(coach, course["m1"], {}, utcnow())
+        assert attempt.score == 0 and not attempt.is_passed
+    with pytest.raises(LearningError, match="al je pogingen"):
+        submit_quiz(coach, course["m1"], right(course), utcnow())
+
+
+def test_only_enrolled_coaches_submit(course, make_user):
+    with pytest.raises(LearningError):
+        submit_quiz(make_user(Role.COACH), course["m1"], right(course), utcnow())
+
+
+# Pages -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def coach(course, make_user, enrol, auth):
+    user = make_user(Role.COACH, name="Cora Coach")
+    enrol(course["cohort"], user)
+    auth.login(user)
+    return user
+
+
+def test_quiz_page_uses_radios_and_checkboxes(client, course, coach):
+    page = client.get(f"/learn/modules/{course['m1'].id}/quiz").get_data(as_text=True)
+    assert re.search(rf'name="q{course["q1"].id}" required type="radio"', page)
+    # Checkboxes carry no `required`: in HTML that would demand every box.
+    assert re.search(rf'name="q{course["q2"].id}" type="checkbox"', page)
+    assert "Meer dan één antwoord is goed." in page
+    assert "Je haalt de quiz met 50% of meer" in page
+
+
+def test_unanswered_question_is_refused_and_input_kept(client, course, coach):
+    q1 = course["q1"]
+    response = client.post(f"/learn/modules/{course['m1'].id}/quiz", data={f"q{q1.id}": q1.options[0].id})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Kies minstens één antwoord." in page
+    assert re.search(rf'checked[^>]*value="{q1.options[0].id}"|value="{q1.options[0].id}"[^>]*checked', page)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(QuizAttempt)).scalar_one() == 0
+
+
+def test_submitting_shows_score_and_feedback(client, course, coach):
+    q1, q2 = course["q1"], course["q2"]
+    response = client.post(f"/learn/modules/{course['m1'].id}/quiz",
+                           data={f"q{q1.id}": q1.options[1].id, f"q{q2.id}": [q2.options[0].id, q2.options[1].id]})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Je score: 50%" in page and "Gehaald." in page
+    assert "De huisarts of POH verwijst." in page  # the explanation
+    assert "Niet goed" in page and "(jouw antwoord)" in page
+    # Passed: now the correct answers are shown too.
+    assert "— goed" in page
+
+
+def test_correct_answers_stay_hidden_until_passed(client, course, coach):
+    course["m1"].pass_mark = 100
+    db.session.commit()
+    q1, q2 = course["q1"], course["q2"]
+    response = client.post(f"/learn/modules/{course['m1'].id}/quiz",
+                           data={f"q{q1.id}": q1.options[1].id, f"q{q2.id}": [q2.options[0].id]})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nog niet gehaald." in page and "Je score: 0%" in page
+    assert "— goed" not in page and "Probeer opnieuw" in page
+
+
+def test_another_coachs_attempt_is_not_found(client, course, coach, make_user, enrol):
+    other = make_user(Role.COACH)
+    enrol(course["cohort"], other)
+    attempt, _result, _changes = submit_quiz(other, course["m1"], right(course), utcnow())
+    db.session.commit()
+    assert client.get(f"/learn/attempts/{attempt.id}").status_code == 404
+    assert client.get("/learn/attempts/999999").status_code == 404
+
+
+def test_no_attempts_left(client, course, coach):
+    course["m1"].max_attempts = 1
+    db.session.commit()
+    client.post(f"/learn/modules/{course['m1'].id}/quiz", data={f"q{course['q1'].id}": course["q1"].options[1].id,
+                                                                 f"q{course['q2'].id}": course["q2"].options[2].id})
+    page = client.get(f"/learn/modules/{course['m1'].id}/quiz").get_data(as_text=True)
+    assert "Je hebt al je pogingen voor deze quiz gebruikt" in page and "Antwoorden versturen" not in page
+
+
+def test_quiz_of_a_module_without_questions_is_not_found(client, course, coach):
+    assert client.get(f"/learn/modules/{course['m2'].id}/quiz").status_code == 404
