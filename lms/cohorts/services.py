@@ -454,7 +454,16 @@ def update_session(actor, session: Session, data: SessionData, now: datetime) ->
         _check_window(cohort)
         record(actor, "session.update", session, now=now, summary=f"{cohort.title}: {session.title}",
                before=before, after=snapshot(session, SESSION_FIELDS))
+        if before["is_required"] != session.is_required:
+            _reevaluate(cohort.id, now, actor)
     return changed
+
+
+def _reevaluate(cohort_id: int, now: datetime, actor) -> None:
+    """A session's requirement changed: completion follows at once, not at some nightly run."""
+    from lms.learning.completion import reevaluate_cohort
+
+    reevaluate_cohort(cohort_id, now, actor)
 
 
 def add_session(actor, cohort: Cohort, data: SessionData, now: datetime) -> Session:
@@ -486,6 +495,7 @@ def cancel_session(actor, session: Session, reason: str, now: datetime) -> None:
     refresh_starts_at(session.cohort)
     record(actor, "session.cancel", session, now=now, summary=f"{session.cohort.title}: {session.title}",
            before={"status": "scheduled"}, after={"status": "cancelled", "reason": reason})
+    _reevaluate(session.cohort_id, now, actor)
 
 
 def restore_session(actor, session: Session, now: datetime) -> None:
@@ -496,6 +506,7 @@ def restore_session(actor, session: Session, now: datetime) -> None:
     refresh_starts_at(session.cohort)
     record(actor, "session.restore", session, now=now, summary=f"{session.cohort.title}: {session.title}",
            before={"status": "cancelled"}, after={"status": "scheduled"})
+    _reevaluate(session.cohort_id, now, actor)
 
 
 def delete_session(actor, session: Session, now: datetime) -> None:

@@ -453,3 +453,21 @@ def _tell_staff(enrolment: Enrolment, progress: Progress, kind: ChangeKind, now:
     for email, locale, user_id in staff_recipients(enrolment.programme):
         queue_mail(kind="completion_withdrawn", template="completion_withdrawn", recipient=email,
                    locale=locale, user_id=user_id, context=context, now=now)
+
+
+def reevaluate_cohort(cohort_id: int, now: datetime, actor: User | None = None) -> list[CompletionChange]:
+    """Apply the rule again to a cohort's coaches, after its sessions changed (cancelled, restored, required)."""
+    enrolments = db.session.execute(
+        sa.select(Enrolment).options(*enrolment_load_options())
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_(LEARNING))
+    ).unique().scalars().all()
+    return evaluate_many(enrolments, now, actor)
+
+
+def reevaluate_programme(programme_id: int, now: datetime, actor: User | None = None) -> list[CompletionChange]:
+    """Apply the rule again to every coach of a programme, after its required modules changed."""
+    enrolments = db.session.execute(
+        sa.select(Enrolment).options(*enrolment_load_options())
+        .where(Enrolment.programme_id == programme_id, Enrolment.status.in_(LEARNING))
+    ).unique().scalars().all()
+    return evaluate_many(enrolments, now, actor)

@@ -88,6 +88,10 @@ def update_module(actor, module: Module, data: dict, now: datetime) -> None:
         setattr(module, name, data[name])
     record(actor, "module.update", module, now=now, summary=module.title, before=before,
            after=snapshot(module, MODULE_FIELDS))
+    if before["is_required"] != module.is_required:
+        from lms.learning.completion import reevaluate_programme
+
+        reevaluate_programme(module.programme_id, now, actor)
 
 
 def move_module(actor, module: Module, direction: int, now: datetime) -> None:
@@ -109,6 +113,9 @@ def delete_module(actor, module: Module, now: datetime) -> None:
     programme.modules.remove(module)
     for position, item in enumerate(programme.modules, start=1):
         item.position = position
+    from lms.learning.completion import reevaluate_programme
+
+    reevaluate_programme(programme.id, now, actor)
 
 
 def save_template(actor, programme: Programme, template: SessionTemplate | None, data: dict,

@@ -251,3 +251,20 @@ def test_cancelling_a_cohort_with_enrolments(make_cohort, make_user, now):
     assert enrolment.status == EnrolmentStatus.CANCELLED
     assert cohort.seats_taken == 0
     assert all(s.status == SessionStatus.CANCELLED and s.sequence == 1 for s in cohort.sessions)
+
+
+def test_cancelling_the_last_required_session_completes_at_once(make_cohort, make_user, now):
+    from lms.attendance.models import Attendance, AttendanceStatus
+    from lms.certificates.models import Certificate
+
+    cohort = make_cohort()
+    coach = make_user(Role.COACH)
+    _enrol(cohort, coach)
+    for session in cohort.sessions[:2]:
+        db.session.add(Attendance(session=session, user=coach, status=AttendanceStatus.PRESENT))
+    db.session.commit()
+    cancel_session(None, cohort.sessions[2], "Zaal niet beschikbaar", now)
+    db.session.commit()
+    enrolment = db.session.query(Enrolment).one()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+    assert db.session.query(Certificate).filter_by(enrolment_id=enrolment.id).count() == 1
