@@ -123,7 +123,7 @@ def plan(app, data) -> list[dict]:
         {"name": "coach start page", "lines": [("GET", "/", *coach)]},
     ]
     if "learning.index" in views:
-        pages.append({"name": "learning page", "lines": [("GET", "/learn/", *coach)]})
+        pages.append({"name": "learning page", "lines": [("GET", "/learn", *coach)]})
     pages += [
         {"name": "staff cohort list", "lines": [("GET", "/staff/cohorts", *staff)]},
         {"name": "cohort roster", "lines": [("GET", f"/staff/cohorts/{data.roster_cohort_id}/roster", *staff)]},
@@ -192,6 +192,7 @@ def run_wrk(wrk: str, base: str, page: dict, clients: int, seconds: int) -> dict
            base, "--", lines_file]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     os.unlink(lines_file)
+    drain(base)
     for line in out.stdout.splitlines():
         if line.startswith("JSON"):
             result = json.loads(line[4:])
@@ -200,13 +201,28 @@ def run_wrk(wrk: str, base: str, page: dict, clients: int, seconds: int) -> dict
         raise SystemExit(f"wrk gave no result for {page['name']}:\n{out.stdout}\n{out.stderr}")
     seconds_run = result["duration_us"] / 1e6
     errors = result["connect"] + result["read"] + result["write"] + result["status"] + result["timeout"]
+    done = result["requests"]
     return {
-        "rps": result["requests"] / seconds_run if seconds_run else 0.0,
+        "rps": done / seconds_run if seconds_run else 0.0,
         "p50": result["p50"] / 1000, "p95": result["p95"] / 1000, "p99": result["p99"] / 1000,
-        "errors": errors / result["requests"] if result["requests"] else 1.0,
-        "size": result["bytes"] / result["requests"] if result["requests"] else 0,
-        "requests": result["requests"],
+        "errors": errors / (done + errors) if done + errors else 0.0,
+        "size": result["bytes"] / done if done else 0,
+        "requests": done,
     }
+
+
+def drain(base: str, timeout: float = 60.0) -> None:
+    """Wait until the server has worked off requests left over from the last measurement."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=10).read()
+        except OSError:
+            pass
+        if time.monotonic() - started < 0.05:
+            return
+        time.sleep(0.2)
 
 
 def worker_pids(master: int) -> list[int]:

@@ -75,6 +75,18 @@ def _token(rng: random.Random) -> str:
     return "".join(rng.choice(TOKEN_ALPHABET) for _ in range(32))
 
 
+def _advance_sequences() -> None:
+    """Rows went in with explicit ids; move PostgreSQL's sequences past them for later inserts."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+            db.session.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"
+            ))
+
+
 def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = None) -> Dataset:
     """Fill an empty, migrated database; returns the ids the benchmark uses."""
     scale = scale or Scale()
@@ -193,6 +205,8 @@ def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = N
         pid = 1 if cid % 5 < 3 else (2 if cid % 5 == 3 else 3)
         region_id = (cid - 1) % len(region_rows) + 1
         first = first_day0 + timedelta(days=(cid * 997) % span_days)
+        if cid == 1:  # always one running Basistraining cohort, for the measured coach
+            pid, first = 1, today - timedelta(days=20)
         if first + timedelta(days=90) < today:
             status = "completed"
         elif first <= today:
@@ -399,6 +413,7 @@ def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = N
     data.roster_cohort_id = max(cohort_rows, key=lambda c: seats[c["id"]] + waitlist[c["id"]])["id"]
     data.open_cohort_ids = [c["id"] for c in open_cohorts]
     data.enrol_coach_ids = free_pool
+    _advance_sequences()
     db.session.commit()
     data.counts = {
         "coaches": len(coaches), "cohorts": len(cohort_rows), "sessions": len(session_rows),

@@ -99,6 +99,7 @@ class Config:
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.PAGE_SIZE = _int("PAGE_SIZE", 25)
+        self.CATALOGUE_PAGE_SIZE = _int("CATALOGUE_PAGE_SIZE", 12)
 
 
 class TestConfig(Config):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from lms.catalogue import bp
@@ -38,10 +38,11 @@ def index():
     municipality_id = _int_arg("municipality")
     month = _month_arg()
     own_region = current_user.region_id if current_user.is_authenticated else None
-    cohorts = db.session.execute(
+    page = db.paginate(
         catalogue_query(region_id=region_id, municipality_id=municipality_id, month=month,
-                        first_region_id=own_region)
-    ).unique().scalars().all()
+                        first_region_id=own_region),
+        per_page=current_app.config["CATALOGUE_PAGE_SIZE"], error_out=False,
+    )
     municipalities = municipalities_of(region_id) if region_id else []
     if municipality_id and municipality_id not in {m.id for m in municipalities}:
         municipality_id = None
@@ -53,7 +54,8 @@ def index():
     return render(
         "catalogue/index.html",
         "catalogue/_results.html",
-        cohorts=cohorts,
+        page=page,
+        cohorts=page.items,
         regions=all_regions(),
         municipalities=municipalities,
         months=catalogue_months(),

@@ -212,3 +212,15 @@ def test_unknown_cohort_and_draft_are_404(client, make_cohort):
     draft = make_cohort(status=CohortStatus.DRAFT)
     assert client.get(f"/trainings/{draft.id}").status_code == 404
     assert client.get("/trainings/999999").status_code == 404
+
+
+def test_catalogue_is_paginated(client, app, make_cohort, make_programme):
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    programme = make_programme()
+    for i in range(5):
+        make_cohort(programme, title=f"Groep {i}", first=date(2027, 3, 1 + i))
+    page = client.get("/trainings").get_data(as_text=True)
+    assert "5 groepen gevonden" in page and "Pagina 1 van 3" in page
+    assert "Groep 0" in page and "Groep 2" not in page
+    response = client.get("/trainings?page=2", htmx=True)
+    assert "Groep 2" in response.get_data(as_text=True)
