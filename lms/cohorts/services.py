@@ -600,4 +600,16 @@ def staff_overview(now: datetime) -> dict:
     counts = dict(db.session.execute(
         sa.select(Cohort.status, sa.func.count()).group_by(Cohort.status)
     ).all())
-    return {"soon": soon, "counts": counts, "now": now}
+    waiting = db.session.execute(
+        sa.select(Cohort, sa.func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .where(Enrolment.status == EnrolmentStatus.PENDING)
+        .group_by(Cohort.id)
+        .order_by(Cohort.starts_at)
+    ).all()
+    from lms.enrolment.models import Interest
+
+    interested = db.session.execute(
+        sa.select(sa.func.count(Interest.id)).where(Interest.notified_at.is_(None))
+    ).scalar_one()
+    return {"soon": soon, "counts": counts, "waiting": waiting, "interested": interested, "now": now}
