@@ -162,6 +162,8 @@ def test_access(app, world, route):
             assert status != 403 and "/login" not in location, label
             if route.method == "GET":
                 assert status in (200, 303), label
+                # Pages and fragments share URLs, so every answer tells caches it varies on HX-Request.
+                assert "HX-Request" in response.headers.get("Vary", ""), label
         elif role == "anonymous":
             if route.anonymous_status is not None:
                 assert status == route.anonymous_status, label
