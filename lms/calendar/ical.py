@@ -10,13 +10,15 @@ event.
 from __future__ import annotations
 
 import calendar as _calendar
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Conference, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
@@ -57,6 +59,45 @@ def sessions_ics(
     ``page_url(session)`` gives a web page about the session for readers without it.
     """
     sessions = sorted(sessions, key=lambda s: (s.starts_at, s.id))
+    key = (
+        str(get_locale()), name, description, refresh,
+        tuple((s.id, s.sequence, s.updated_at, s.created_at, s.status, s.kind, s.title, s.starts_at, s.ends_at,
+               s.address, s.room, s.video_url, s.cohort.status, s.cohort.title, s.cohort.programme.title,
+               bool(show_video(s)), page_url(s)) for s in sessions),
+    )
+    return _RENDERED.get_or_render(key, lambda: _render(sessions, name, description, refresh, show_video, page_url))
+
+
+class _RenderCache:
+    """The last feeds rendered by this process, by everything they say.
+
+    Calendar apps poll the same feed every few minutes while it rarely changes; rendering
+    two hundred events costs far more than loading them, so an unchanged feed is served from
+    here. Losing it costs nothing: it is a cache, not state.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_render(self, key, render) -> bytes:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        body = render()
+        with self.lock:
+            self.items[key] = body
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return body
+
+
+_RENDERED = _RenderCache()
+
+
+def _render(sessions, name, description, refresh, show_video, page_url) -> bytes:
     cal = Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
