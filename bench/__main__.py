@@ -179,6 +179,10 @@ def count_statements(app, pages: list[dict]) -> dict[str, int]:
         if response.status_code >= 400:
             raise SystemExit(f"{page['name']}: {method} {path} answered {response.status_code}")
         counts[page["name"]] = len(statements)
+        if os.environ.get("BENCH_SHOW_SQL") == page["name"]:
+            print("\n---", page["name"], len(statements))
+            for statement in statements:
+                print("   ", " ".join(statement.split())[:160])
     return counts
 
 

@@ -24,6 +24,7 @@ from lms.cohorts.models import Cohort, Session, cohort_follower, cohort_trainer
 from lms.demo import REGIONS, slugify
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
+from lms.i18n import LOCAL_TZ as LOCAL
 from lms.i18n import local_to_utc
 from lms.learning.models import Lesson, LessonCompletion
 from lms.programmes.models import Module, Programme, SessionTemplate
@@ -91,8 +92,9 @@ def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = N
     """Fill an empty, migrated database; returns the ids the benchmark uses."""
     scale = scale or Scale()
     rng = random.Random(seed)
-    now = now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    today = date(2026, 11, 23)
+    # Dates are placed around the moment of building, so "past", "running" and "open" hold whenever it runs.
+    now = now or datetime.now(UTC)
+    today = now.astimezone(LOCAL).date()
     data = Dataset()
     hashed = hash_password(PASSWORD)
 
@@ -218,7 +220,8 @@ def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = N
             "id": cid, "programme_id": pid, "region_id": region_id, "municipality_id": None,
             "title": f"{region_rows[region_id - 1]['name']} {first.isoformat()} #{cid}", "description": "",
             "status": status, "capacity": capacity, "seats_taken": 0, "waitlist_counter": 0,
-            "enrol_opens_at": local_to_utc(first - timedelta(days=120), time(0, 0)),
+            # Open cohorts take enrolments now, so the enrol POST measures the real seat-taking path.
+            "enrol_opens_at": min(local_to_utc(first - timedelta(days=120), time(0, 0)), now - timedelta(days=1)),
             "enrol_closes_at": local_to_utc(first - timedelta(days=2), time(23, 59)),
             "starts_at": local_to_utc(first, templates_of[pid][0]["start_time"]),
             "created_at": now, "updated_at": now,
@@ -354,6 +357,12 @@ def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = N
             row["status"], row["cancelled_at"] = "cancelled", now
             active.discard((data.coach_id, 1))
     enrol(data.coach_id, running, "enrolled")
+    # Whatever the scale, the measured coach is in the same state: missed the first session, was at the rest.
+    attendance_rows = [a for a in attendance_rows if a["user_id"] != data.coach_id]
+    for n, session in enumerate(s for s in cohort_sessions[running["id"]] if s["ends_at"] < now):
+        attendance_rows.append({"session_id": session["id"], "user_id": data.coach_id,
+                                "status": "absent" if n == 0 else "present",
+                                "recorded_at": session["ends_at"], "recorded_by_id": trainer_rows[0]["user_id"]})
     for lesson_id in lessons_of[1][:7]:
         completion_rows.append({"user_id": data.coach_id, "lesson_id": lesson_id, "completed_at": now})
     _insert(Enrolment, enrolment_rows)
