@@ -188,7 +188,11 @@ def notify_session_change(session: Session, now: datetime) -> int:
     reason = next((c.after.get("reason") for c in reversed(pending) if c.kind == "cancelled" and c.after), None)
     notice = Notice(session, state_before(session, pending), SessionState.of(session), reason)
     cohort = session.cohort
-    if not notice.changed or not notice.concerns_future(now) or cohort.status == CohortStatus.CANCELLED:
+    if not notice.changed or not notice.concerns_future(now):
+        return 0
+    if cohort.status in (CohortStatus.DRAFT, CohortStatus.CANCELLED):
+        # A draft is in nobody's calendar yet (planning it tells nobody anything); a
+        # cancelled cohort's people have been told that nothing takes place.
         return 0
     attachments: dict[tuple[str, bool], dict] = {}
     queued = 0

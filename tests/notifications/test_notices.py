@@ -252,3 +252,14 @@ def test_a_refused_change_queues_nothing(group):
         update_session(group.staff, meeting, data_of(meeting, end=time(12, 0)), NOW)
     db.session.rollback()
     assert outbox() == []
+
+
+def test_planning_a_draft_cohort_tells_nobody(group):
+    from lms.cohorts.models import CohortStatus
+
+    group.cohort.status = CohortStatus.DRAFT
+    db.session.commit()
+    meeting = group.cohort.sessions[1]
+    update_session(group.staff, meeting, data_of(meeting, start=time(14, 0), end=time(17, 30)), NOW)
+    assert outbox() == []
+    assert meeting.changes[-1].notified_at == NOW
