@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -170,6 +171,8 @@ def queue_session_reminders(now: datetime, days: int = REMIND_DAYS) -> int:
     programmes = list({s.cohort.programme.id: s.cohort.programme for s in sessions}.values())
     unfinished = open_modules(programmes, coach_ids)
 
+    # The coach's own learning page, once that feature is there.
+    learning_url = external_url("learning.index") if "learning.index" in current_app.view_functions else None
     queued = 0
     for session, user, role in planned:
         key = dedupe_key(session, user)
@@ -200,6 +203,7 @@ def queue_session_reminders(now: datetime, days: int = REMIND_DAYS) -> int:
                 "all_modules": preparation_modules(cohort.programme),
                 "participants": counts.get(cohort.id, 0),
                 "url": url,
+                "learning_url": learning_url if role == "coach" else None,
                 "profile_url": external_url("auth.profile"),
             },
         )
