@@ -29,23 +29,17 @@ def seed_demo_command() -> None:
 
 
 @lms_cli.command("send-mail")
-@click.option("--loop", is_flag=True, help="Keep running and send new mails as they arrive.")
+@click.option("--loop", is_flag=True, help="Keep running as a worker and send new mails as they arrive.")
 @click.option("--interval", default=10, show_default=True, help="Seconds between rounds with --loop.")
 def send_mail_command(loop: bool, interval: int) -> None:
-    """Send the mails waiting in the outbox (retrying failures with back-off)."""
-    import time
+    """Send the mails waiting in the outbox (retrying failures with back-off).
 
-    from lms.extensions import db
-    from lms.notifications.services import deliver_due
+    Safe to run from a scheduler and as several workers at once: each mail is claimed by
+    one sender only. With --loop, SIGTERM or Ctrl+C stops after the mail being sent.
+    """
+    from lms.notifications.worker import run_sender
 
-    while True:
-        sent = deliver_due()
-        db.session.remove()
-        if sent:
-            click.echo(f"sent {sent} mail(s)")
-        if not loop:
-            break
-        time.sleep(interval)
+    run_sender(loop=loop, interval=interval, echo=click.echo)
 
 
 @lms_cli.command("process-waitlists")

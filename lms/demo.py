@@ -340,7 +340,7 @@ def seed_demo(now: datetime | None = None) -> bool:
     cancelled.cancelled_at = now
     cancelled.sequence += 1
     cancelled.changes.append(SessionChange(kind="cancelled", before={"status": "scheduled"},
-                                           after={"status": "cancelled"}, changed_at=now))
+                                           after={"status": "cancelled"}, changed_at=now, notified_at=now))
     replacement_start = cancelled.starts_at + timedelta(days=7)
     drenthe.sessions.append(Session(
         template_id=cancelled.template_id, kind=cancelled.kind, title=cancelled.title + " (nieuwe datum)",

@@ -20,6 +20,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, Ses
 from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
+from lms.notifications.notices import notify_cohort_cancelled, notify_session_change
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
 
@@ -330,6 +331,7 @@ def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: 
         raise NeedsConfirmation(
             ngettext_people(len(enrolments)), [e.user for e in enrolments]
         )
+    previous = {e.id: e.status for e in enrolments}
     before = cohort.status
     cohort.status = CohortStatus.CANCELLED
     cohort.cancelled_at = now
@@ -350,6 +352,7 @@ def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: 
     record(actor, "cohort.cancel", cohort, now=now, summary=cohort.title,
            before={"status": before.value}, after={"status": "cancelled", "reason": reason,
                                                    "enrolments_cancelled": [e.id for e in enrolments]})
+    notify_cohort_cancelled(cohort, enrolments, previous, reason, now)
     return enrolments
 
 
@@ -456,6 +459,7 @@ def update_session(actor, session: Session, data: SessionData, now: datetime) ->
                before=before, after=snapshot(session, SESSION_FIELDS))
         if before["is_required"] != session.is_required:
             _reevaluate(cohort.id, now, actor)
+        notify_session_change(session, now)
     return changed
 
 
@@ -496,6 +500,7 @@ def cancel_session(actor, session: Session, reason: str, now: datetime) -> None:
     record(actor, "session.cancel", session, now=now, summary=f"{session.cohort.title}: {session.title}",
            before={"status": "scheduled"}, after={"status": "cancelled", "reason": reason})
     _reevaluate(session.cohort_id, now, actor)
+    notify_session_change(session, now)
 
 
 def restore_session(actor, session: Session, now: datetime) -> None:
@@ -507,6 +512,7 @@ def restore_session(actor, session: Session, now: datetime) -> None:
     record(actor, "session.restore", session, now=now, summary=f"{session.cohort.title}: {session.title}",
            before={"status": "cancelled"}, after={"status": "scheduled"})
     _reevaluate(session.cohort_id, now, actor)
+    notify_session_change(session, now)
 
 
 def delete_session(actor, session: Session, now: datetime) -> None:

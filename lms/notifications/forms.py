@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SearchField, SelectField
+from wtforms.validators import Length, Optional
+
+from lms.forms import strip
+from lms.notifications.models import MailStatus
+
+STATUS_LABELS = {
+    MailStatus.PENDING: _l("Waiting"),
+    MailStatus.SENDING: _l("Sending"),
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.FAILED: _l("Failed"),
+}
+
+KIND_LABELS = {
+    "welcome": _l("Welcome"),
+    "invitation": _l("Invitation"),
+    "password_reset": _l("Password reset"),
+    "enrolment_enrolled": _l("Enrolment: enrolled"),
+    "enrolment_pending": _l("Enrolment: received"),
+    "enrolment_approved": _l("Enrolment: confirmed"),
+    "enrolment_rejected": _l("Enrolment: not admitted"),
+    "enrolment_waitlisted": _l("Enrolment: waitlist"),
+    "enrolment_offered": _l("Enrolment: seat offered"),
+    "enrolment_offer_reminder": _l("Enrolment: offer reminder"),
+    "enrolment_offer_expired": _l("Enrolment: offer expired"),
+    "enrolment_moved": _l("Enrolment: moved"),
+    "enrolment_cancelled": _l("Enrolment: cancelled"),
+    "interest_cohort_open": _l("New group in the region"),
+    "certificate_expiry": _l("Certificate expires"),
+    "session_reminder": _l("Session reminder"),
+    "session_change": _l("Session changed"),
+    "cohort_cancelled": _l("Group cancelled"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+class OutboxFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    q = SearchField(_l("Recipient"), filters=[strip], validators=[Optional(), Length(max=254)])
+
+
+class ResendForm(FlaskForm):
+    """The CSRF token of a resend, and where to go back to afterwards."""
+
+    next = HiddenField()

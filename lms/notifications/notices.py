@@ -1,0 +1,288 @@
+"""Change notices: when a session moves, changes link, is cancelled or restored, or its cohort is cancelled.
+
+The cohort services record every change a participant must notice as a SessionChange
+and call these functions in the same transaction, so the notices are queued with the
+change itself (a change that is rolled back tells nobody anything). Each notice says
+what changed, old and new, in the recipient's language and in Dutch time, and carries
+an updated ``.ics`` (same UID, higher SEQUENCE) that moves or cancels the event in the
+recipient's calendar. The SessionChanges it reports are marked ``notified_at``.
+
+Recipients are everyone who has the session in their calendar feed: coaches whose
+enrolment is pending, enrolled, offered (or completed), and the cohort's trainers. Only
+enrolled coaches and trainers see video links, as on the platform; a change of the link
+alone is therefore only sent to them. Notices are service mails: they do not depend on
+``User.wants_reminders``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from sqlalchemy.orm import contains_eager
+
+from lms.auth.models import User
+from lms.calendar.ical import session_ics, sessions_ics
+from lms.calendar.services import public_page_url
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.notifications.services import queue_mail
+from lms.programmes.models import SessionKind
+from lms.urls import external_url
+
+# Enrolments whose sessions are in the coach's calendar feed (lms.calendar.services.FEED_ENROLMENT).
+NOTICE_ENROLMENT = (
+    EnrolmentStatus.PENDING,
+    EnrolmentStatus.ENROLLED,
+    EnrolmentStatus.OFFERED,
+    EnrolmentStatus.COMPLETED,
+)
+VIDEO_ENROLMENT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What a participant sees of a session at one moment."""
+
+    kind: SessionKind
+    starts_at: datetime
+    ends_at: datetime
+    address: str | None
+    room: str | None
+    video_url: str | None
+    status: SessionStatus
+
+    @classmethod
+    def of(cls, session: Session) -> SessionState:
+        return cls(**{f.name: getattr(session, f.name) for f in fields(cls)})
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
+
+
+def _parse(name: str, value):
+    if value is None:
+        return None
+    if name in ("starts_at", "ends_at") and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if name == "kind":
+        return SessionKind(value)
+    if name == "status":
+        return SessionStatus(value)
+    return value
+
+
+def state_before(session: Session, changes: list[SessionChange]) -> SessionState:
+    """The session as it was before ``changes``: today's values with each change undone, newest first."""
+    values = {f.name: getattr(session, f.name) for f in fields(SessionState)}
+    for change in reversed(changes):
+        for name, value in (change.before or {}).items():
+            if name in values:
+                values[name] = _parse(name, value)
+    return SessionState(**values)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Old and new state of one session, and what a mail about it must say."""
+
+    session: Session
+    old: SessionState
+    new: SessionState
+    reason: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.old.status == SessionStatus.SCHEDULED and self.new.status == SessionStatus.CANCELLED
+
+    @property
+    def restored(self) -> bool:
+        return self.old.status == SessionStatus.CANCELLED and self.new.status == SessionStatus.SCHEDULED
+
+    @property
+    def time_changed(self) -> bool:
+        return (self.old.starts_at, self.old.ends_at) != (self.new.starts_at, self.new.ends_at)
+
+    @property
+    def place_changed(self) -> bool:
+        old, new = self.old, self.new
+        if old.is_online and new.is_online:
+            return False
+        return (old.kind, old.address, old.room) != (new.kind, new.address, new.room)
+
+    @property
+    def link_changed(self) -> bool:
+        return self.new.is_online and (not self.old.is_online or self.old.video_url != self.new.video_url)
+
+    @property
+    def changed(self) -> bool:
+        return self.cancelled or self.restored or self.time_changed or self.place_changed or self.link_changed
+
+    @property
+    def link_only(self) -> bool:
+        return (self.link_changed and not self.place_changed and not self.time_changed
+                and not self.cancelled and not self.restored)
+
+    def concerns_future(self, now: datetime) -> bool:
+        """Corrections to a session that is over tell nobody anything they can act on."""
+        return max(self.old.ends_at, self.new.ends_at) > now
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    role: str  # "coach" or "trainer"
+    sees_video: bool
+    had_sessions: bool = True  # the sessions were in this person's calendar feed
+
+
+def _reachable(user: User) -> bool:
+    return user.is_active and user.erased_at is None and bool(user.email)
+
+
+def session_recipients(cohort: Cohort) -> list[Recipient]:
+    """Coaches who have the cohort's sessions in their calendar, then its trainers; one each."""
+    enrolments = db.session.execute(
+        sa.select(Enrolment)
+        .join(Enrolment.user)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(NOTICE_ENROLMENT),
+               User.is_active.is_(True), User.erased_at.is_(None))
+        .options(contains_eager(Enrolment.user))
+        .order_by(Enrolment.user_id)
+    ).scalars().all()
+    trainer_ids = {t.id for t in cohort.trainers}
+    recipients = [
+        Recipient(e.user, "coach", e.status in VIDEO_ENROLMENT)
+        for e in enrolments if e.user_id not in trainer_ids and _reachable(e.user)
+    ]
+    recipients += [Recipient(t, "trainer", True) for t in cohort.trainers if _reachable(t)]
+    return recipients
+
+
+def _page_url(recipient: Recipient, cohort: Cohort) -> str:
+    if recipient.role == "trainer":
+        return external_url("cohorts.show", cohort_id=cohort.id)
+    return external_url("catalogue.cohort", cohort_id=cohort.id)
+
+
+def _ics(content: bytes, filename: str) -> dict:
+    return {"filename": filename, "content_type": "text/calendar", "content": content.decode("utf-8")}
+
+
+def notify_session_change(session: Session, now: datetime) -> int:
+    """Mail what changed in a session since its last notice; returns how many mails were queued.
+
+    Called by the cohort services after every change they record. Several changes not yet
+    notified are told as one (old is the state before the first, new is the state now);
+    a change that was undone before anyone heard of it is not told at all.
+    """
+    pending = [change for change in session.changes if change.notified_at is None]
+    if not pending:
+        return 0
+    for change in pending:
+        change.notified_at = now
+    reason = next((c.after.get("reason") for c in reversed(pending) if c.kind == "cancelled" and c.after), None)
+    notice = Notice(session, state_before(session, pending), SessionState.of(session), reason)
+    cohort = session.cohort
+    if not notice.changed or not notice.concerns_future(now):
+        return 0
+    if cohort.status in (CohortStatus.DRAFT, CohortStatus.CANCELLED):
+        # A draft is in nobody's calendar yet (planning it tells nobody anything); a
+        # cancelled cohort's people have been told that nothing takes place.
+        return 0
+    attachments: dict[tuple[str, bool], dict] = {}
+    queued = 0
+    for recipient in session_recipients(cohort):
+        if notice.link_only and not recipient.sees_video:
+            continue  # their calendar and their mail show no link; nothing for them changed
+        user = recipient.user
+        key = (user.locale, recipient.sees_video)
+        if key not in attachments:
+            with force_locale(user.locale):
+                content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session))
+            attachments[key] = _ics(content, f"bijeenkomst-{session.id}.ics")
+        queue_mail(
+            kind="session_change",
+            template="session_change",
+            recipient=user.email,
+            locale=user.locale,
+            user_id=user.id,
+            now=now,
+            attachments=[attachments[key]],
+            context={
+                "user": user,
+                "role": recipient.role,
+                "sees_video": recipient.sees_video,
+                "notice": notice,
+                "session": session,
+                "cohort": cohort,
+                "programme": cohort.programme,
+                "url": _page_url(recipient, cohort),
+            },
+        )
+        queued += 1
+    return queued
+
+
+def notify_cohort_cancelled(cohort: Cohort, enrolments: list[Enrolment], previous: dict[int, EnrolmentStatus],
+                            reason: str, now: datetime) -> int:
+    """Mail everyone whose enrolment the cancellation ended, and the trainers; returns the number queued.
+
+    ``previous`` holds each enrolment's status before it was cancelled: a coach who was
+    on the waitlist never had the sessions in a calendar and gets no ``.ics``.
+    """
+    cancelled_now: list[Session] = []
+    for session in cohort.sessions:
+        pending = [change for change in session.changes if change.notified_at is None]
+        for change in pending:
+            change.notified_at = now
+        if any(change.kind == "cancelled" for change in pending):
+            cancelled_now.append(session)
+    upcoming = [s for s in cancelled_now if s.ends_at > now]
+
+    trainer_ids = {t.id for t in cohort.trainers}
+    recipients = [
+        Recipient(e.user, "coach", False, previous.get(e.id) != EnrolmentStatus.WAITLISTED)
+        for e in enrolments if e.user_id not in trainer_ids and _reachable(e.user)
+    ]
+    recipients += [Recipient(t, "trainer", False) for t in cohort.trainers if _reachable(t)]
+
+    attachments: dict[str, dict] = {}
+    queued = 0
+    for recipient in recipients:
+        user = recipient.user
+        files = []
+        if upcoming and recipient.had_sessions:
+            if user.locale not in attachments:
+                with force_locale(user.locale):
+                    content = sessions_ics(upcoming, name=cohort.title, description=cohort.programme.title,
+                                           page_url=public_page_url)
+                attachments[user.locale] = _ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")
+            files = [attachments[user.locale]]
+        queue_mail(
+            kind="cohort_cancelled",
+            template="cohort_cancelled",
+            recipient=user.email,
+            locale=user.locale,
+            user_id=user.id,
+            now=now,
+            attachments=files,
+            context={
+                "user": user,
+                "role": recipient.role,
+                "was_waitlisted": not recipient.had_sessions,
+                "cohort": cohort,
+                "programme": cohort.programme,
+                "reason": reason,
+                "sessions": upcoming,
+                "has_calendar_file": bool(files),
+                "url": _page_url(recipient, cohort),
+                "catalogue_url": external_url("catalogue.index"),
+            },
+        )
+        queued += 1
+    return queued
