@@ -21,13 +21,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import Attendance
 from lms.audit.models import AuditEvent
@@ -433,26 +433,30 @@ def _blank_snapshot(certificate: Certificate, **extra) -> None:
     certificate.snapshot = snapshot  # a new dict, so the JSON column is written
 
 
-def _scrub_audit(old_name: str, old_email: str, user_id: int) -> None:
-    """Take the person's name and address out of audit summaries and of the account's own events."""
-    needles = [n for n in {old_name.strip(), old_email.strip()} if len(n) >= 3]
-    if needles:
-        events = db.session.execute(
-            sa.select(AuditEvent).where(sa.or_(*[AuditEvent.summary.contains(n, autoescape=True) for n in needles]))
-        ).scalars().all()
-        for event in events:
-            summary = event.summary
-            for n in needles:
-                summary = summary.replace(n, ANONYMOUS_NAME)
-            event.summary = summary
-    personal = {"name", "email", "registration_number", "holder_name"}
-    for event in db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "user", AuditEvent.object_id == user_id)
-    ).scalars():
-        for attr in ("before", "after"):
+PERSONAL_KEYS = frozenset({"name", "email", "registration_number", "holder_name"})
+
+
+def _scrub_events(events, names: list[str], values: bool = True) -> None:
+    """Take names and addresses out of these audit events' summaries (and personal values)."""
+    names = [n for n in {n.strip() for n in names} if n]
+    for event in events:
+        summary = event.summary or ""
+        for n in names:
+            summary = summary.replace(n, ANONYMOUS_NAME)
+        event.summary = summary
+        for attr in ("before", "after") if values else ():
             values = getattr(event, attr)
-            if isinstance(values, dict) and personal & values.keys():
-                setattr(event, attr, {k: (None if k in personal else v) for k, v in values.items()})
+            if isinstance(values, dict) and PERSONAL_KEYS & values.keys():
+                setattr(event, attr, {k: (None if k in PERSONAL_KEYS else v) for k, v in values.items()})
+
+
+def _events_about(user_id: int, enrolment_ids, attendance_ids, certificate_ids):
+    """Audit events about a person: their account, enrolments, attendance and certificates."""
+    about = [sa.and_(AuditEvent.object_type == "user", AuditEvent.object_id == user_id)]
+    for object_type, ids in (("enrolment", enrolment_ids), ("attendance", attendance_ids),
+                             ("certificate", certificate_ids)):
+        about.append(sa.and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(ids)))
+    return db.session.execute(sa.select(AuditEvent).where(sa.or_(*about))).scalars().all()
 
 
 def anonymise_user(actor: User, user: User, now: datetime, note: str = "") -> Impact:
@@ -528,7 +532,18 @@ def anonymise_user(actor: User, user: User, now: datetime, note: str = "") -> Im
             request.decided_by_id = actor.id
             request.note = (note or "").strip()[:1000] or None
 
-    _scrub_audit(old_name, old_email, user.id)
+    _scrub_events(
+        _events_about(
+            user.id,
+            sa.select(Enrolment.id).where(Enrolment.user_id == user.id),
+            sa.select(Attendance.id).where(Attendance.user_id == user.id),
+            sa.select(Certificate.id).where(Certificate.user_id == user.id),
+        ),
+        [old_name, old_email],
+    )
+    # What the person did themselves may be about others: only their own name goes.
+    _scrub_events(db.session.execute(sa.select(AuditEvent).where(AuditEvent.actor_id == user.id)).scalars(),
+                  [old_name, old_email], values=False)
     db.session.flush()
     record(actor, "user.anonymise", user, now=now, summary=f"{ANONYMOUS_NAME} #{user.id}",
            after={"cancelled_enrolments": len(impact.cancelled), "kept_enrolments": impact.kept_enrolments,
@@ -649,14 +664,18 @@ def apply_retention(now: datetime, years: int, *, dry_run: bool = False) -> Rete
         ))
         db.session.execute(sa.update(Attendance).where(
             Attendance.user_id == user_id, Attendance.session_id.in_(sessions)).values(user_id=pid, note=None))
-        # The coach's own actions on these enrolments (a cancellation) would link them back.
+        # Audit events about these enrolments, their attendance and certificates would link
+        # them back: the coach's own actions move to the placeholder, names are taken out.
+        attendance_ids = sa.select(Attendance.id).where(Attendance.user_id == pid)
         db.session.execute(sa.update(AuditEvent).where(
             AuditEvent.actor_id == user_id, AuditEvent.object_type == "enrolment",
             AuditEvent.object_id.in_(enrolment_ids)).values(actor_id=pid))
-        for event in db.session.execute(sa.select(AuditEvent).where(
-                AuditEvent.object_type == "enrolment", AuditEvent.object_id.in_(enrolment_ids),
-                AuditEvent.summary.contains(coach.name, autoescape=True))).scalars():
-            event.summary = event.summary.replace(coach.name, ANONYMOUS_NAME)
+        events = db.session.execute(sa.select(AuditEvent).where(sa.or_(
+            sa.and_(AuditEvent.object_type == "enrolment", AuditEvent.object_id.in_(enrolment_ids)),
+            sa.and_(AuditEvent.object_type == "attendance", AuditEvent.object_id.in_(attendance_ids)),
+            sa.and_(AuditEvent.object_type == "certificate", AuditEvent.object_id.in_(certificate_ids)),
+        ))).scalars().all()
+        _scrub_events(events, [coach.name, coach.email])
         for certificate in db.session.execute(
                 sa.select(Certificate).where(Certificate.id.in_(certificate_ids))).scalars():
             certificate.user_id = pid

@@ -20,7 +20,7 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest
 from lms.extensions import db
 from lms.learning.models import QuizAttempt
 from lms.notifications.models import MailStatus, OutboxMail
-from lms.privacy.models import ErasureRequest, ErasureStatus
+from lms.privacy.models import ErasureStatus
 from lms.privacy.services import (
     ANONYMOUS_NAME,
     PrivacyError,
