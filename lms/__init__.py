@@ -127,6 +127,7 @@ BLUEPRINTS = (
     ("notifications", None),
     ("audit", "/admin/audit"),
     ("admin", "/admin"),
+    ("privacy", None),
 )
 
 

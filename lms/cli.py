@@ -57,5 +57,30 @@ def process_waitlists_command() -> None:
         deliver_due()
 
 
+@lms_cli.command("apply-retention")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised without changing anything.")
+def apply_retention_command(dry_run: bool) -> None:
+    """Anonymise enrolments of cohorts that ended more than RETENTION_YEARS ago (daily)."""
+    from lms.db import utcnow
+    from lms.extensions import db
+    from lms.privacy.services import apply_retention
+
+    years = current_app.config.get("RETENTION_YEARS") or 0
+    if years <= 0:
+        click.echo("RETENTION_YEARS is 0 or empty: retention is off, nothing done.")
+        return
+    result = apply_retention(utcnow(), years, dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()
+    click.echo(
+        "{verb} {enrolments} enrolments, {attendance} attendance records and {certificates} certificates "
+        "of {coaches} coaches in cohorts that ended before {cutoff}; {kept} kept for a certificate in force.".format(
+            verb="would anonymise" if dry_run else "anonymised",
+            enrolments=result.enrolments, attendance=result.attendance, certificates=result.certificates,
+            coaches=result.coaches, cutoff=result.cutoff.date().isoformat(), kept=result.kept_for_certificate,
+        )
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(lms_cli)

@@ -99,6 +99,8 @@ class Config:
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.PAGE_SIZE = _int("PAGE_SIZE", 25)
+        # Years after a cohort ended before its enrolments are anonymised; 0 turns it off.
+        self.RETENTION_YEARS = _int("RETENTION_YEARS", 7)
         self.CATALOGUE_PAGE_SIZE = _int("CATALOGUE_PAGE_SIZE", 12)
 
 

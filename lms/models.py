@@ -9,6 +9,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, Ses
 from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest  # noqa: F401
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion  # noqa: F401
 from lms.notifications.models import MailStatus, OutboxMail  # noqa: F401
+from lms.privacy.models import ErasureRequest, ErasureStatus  # noqa: F401
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate  # noqa: F401
 from lms.ratelimit import RateLimitCounter  # noqa: F401
 from lms.regions.models import Municipality, Organisation, Region  # noqa: F401

@@ -14,7 +14,8 @@ What counts (the same everywhere: dashboard, drill-down, exports, start-page pan
   (sessions in order of time, cancelled ones left out), or present at a session with the
   same ``template_id`` in another cohort of the same programme (a make-up).
 - **completed**: status ``completed`` (kept by the completion service).
-- **certified**: among the enrolled, a certificate for the enrolment that is not revoked.
+- **certified**: among the enrolled, a certificate for the enrolment that is not revoked, or
+  was revoked only because the holder's account was removed (see lms/privacy/services.py).
 - **completion rate**: completed / enrolled.
 """
 
@@ -35,6 +36,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc
+from lms.privacy.services import certificate_counts_as_certified
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
 
@@ -319,7 +321,7 @@ def _made_up(presence, cohort_id):
 def _certified():
     return (
         sa.select(Certificate.enrolment_id.label("enrolment_id"))
-        .where(Certificate.revoked_at.is_(None), Certificate.enrolment_id.is_not(None))
+        .where(certificate_counts_as_certified(), Certificate.enrolment_id.is_not(None))
         .group_by(Certificate.enrolment_id)
         .subquery("certified")
     )
