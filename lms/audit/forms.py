@@ -66,7 +66,8 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field):
         if self.date_from.data and field.data and not self.date_from.errors:
             try:
-                if parse_day(field.data) < parse_day(self.date_from.data):
-                    raise ValidationError(_("The end date is before the start date."))
+                backwards = parse_day(field.data) < parse_day(self.date_from.data)
             except ValueError:
-                pass  # the field's own check reports it
+                return  # the field's own check reports it
+            if backwards:
+                raise ValidationError(_("The end date is before the start date."))
