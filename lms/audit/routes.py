@@ -58,7 +58,8 @@ def _filters_from(form: AuditFilterForm) -> AuditFilter:
     return AuditFilter(
         action=action if action in {value for value, _label in form.action.choices} else "",
         object_type=object_type if object_type in {value for value, _label in form.object_type.choices} else "",
-        actor=(form.actor.data or "")[:ACTOR_MAX],
+        # Control characters cannot be in a name or address (and PostgreSQL refuses NUL).
+        actor="".join(ch for ch in (form.actor.data or "") if ch.isprintable())[:ACTOR_MAX],
         object_id=parse_object_id(form.object_id.data) if form.object_id.data and not form.object_id.errors else None,
         date_from=parse_day(form.date_from.data) if form.date_from.data and not form.date_from.errors else None,
         date_to=parse_day(form.date_to.data) if form.date_to.data and not form.date_to.errors else None,
