@@ -82,5 +82,24 @@ def apply_retention_command(dry_run: bool) -> None:
     )
 
 
+@lms_cli.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: instance/backups/lms-YYYYmmdd-HHMMSS.sqlite3, UTC).")
+def backup_command(output: str | None) -> None:
+    """Write a consistent copy of the SQLite database while the app runs; prints its path.
+
+    On PostgreSQL it refuses: use pg_dump (see README, Backups and restore).
+    """
+    from lms.backup import BackupError, backup_sqlite, default_path
+    from lms.db import utcnow
+    from lms.extensions import db
+
+    try:
+        path = backup_sqlite(db.engine, output or default_path(current_app.instance_path, utcnow()))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(path))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(lms_cli)

@@ -157,7 +157,7 @@ def regions():
     status = 200
     if form.validate_on_submit():
         try:
-            region = save_region(None, name=form.name.data)
+            region = save_region(current_user, None, name=form.name.data, now=utcnow())
         except PlaceError as exc:
             form.name.errors.append(exc.message)
             status = 422
@@ -183,7 +183,7 @@ def region_edit(region_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            save_region(region, name=form.name.data)
+            save_region(current_user, region, name=form.name.data, now=utcnow())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)
@@ -201,7 +201,7 @@ def _confirm_delete(obj, kind: str, delete, back: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            delete(obj)
+            delete(current_user, obj, utcnow())
             db.session.flush()
         except PlaceError as exc:
             db.session.rollback()
@@ -237,7 +237,8 @@ def municipalities():
     if form.validate_on_submit():
         try:
             municipality = save_municipality(
-                None, name=form.name.data, region=_get_or_404(Region, form.region_id.data)
+                current_user, None, name=form.name.data, region=_get_or_404(Region, form.region_id.data),
+                now=utcnow(),
             )
         except PlaceError as exc:
             form.name.errors.append(exc.message)
@@ -262,7 +263,8 @@ def municipality_edit(municipality_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            save_municipality(municipality, name=form.name.data, region=_get_or_404(Region, form.region_id.data))
+            save_municipality(current_user, municipality, name=form.name.data,
+                              region=_get_or_404(Region, form.region_id.data), now=utcnow())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)
@@ -298,7 +300,8 @@ def organisations():
     if form.validate_on_submit():
         municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
-            organisation = save_organisation(None, name=form.name.data, municipality=municipality)
+            organisation = save_organisation(current_user, None, name=form.name.data, municipality=municipality,
+                                             now=utcnow())
         except PlaceError as exc:
             form.name.errors.append(exc.message)
             status = 422
@@ -323,7 +326,7 @@ def organisation_edit(organisation_id: int):
     if form.validate_on_submit():
         municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
-            save_organisation(organisation, name=form.name.data, municipality=municipality)
+            save_organisation(current_user, organisation, name=form.name.data, municipality=municipality, now=utcnow())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)

@@ -78,6 +78,8 @@ def save_user(
     set_roles(user, roles, coordinator_regions, now)
     db.session.flush()
     after = _user_state(user)
+    if password:
+        after["password_set"] = True  # that it happened, never the value
     record(
         actor,
         "user.create" if before is None else "user.update",

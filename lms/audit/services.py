@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from lms.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, object_label
 from lms.audit.models import AuditEvent
+from lms.auth.models import User
 from lms.extensions import db
+from lms.i18n import local_to_utc, to_local
 
 
 def _plain(value: Any) -> Any:
@@ -57,3 +67,132 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Reading the log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin searches for; every part is optional."""
+
+    action: str = ""
+    object_type: str = ""
+    actor: str = ""
+    object_id: int | None = None
+    date_from: date | None = None  # inclusive, a day in Europe/Amsterdam
+    date_to: date | None = None  # inclusive
+
+
+def event_query(filters: AuditFilter = AuditFilter()):
+    """The events matching ``filters``, newest first, with their actor loaded."""
+    stmt = (
+        sa.select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.object_type:
+        stmt = stmt.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == filters.object_id)
+    if filters.actor:
+        text = filters.actor.lower()
+        stmt = stmt.where(AuditEvent.actor_id.in_(
+            sa.select(User.id).where(sa.or_(
+                sa.func.lower(User.name).contains(text, autoescape=True),
+                sa.func.lower(User.email).contains(text, autoescape=True),
+            ))
+        ))
+    if filters.date_from is not None:
+        stmt = stmt.where(AuditEvent.at >= local_to_utc(filters.date_from, time(0)))
+    if filters.date_to is not None:
+        stmt = stmt.where(AuditEvent.at < local_to_utc(filters.date_to + timedelta(days=1), time(0)))
+    return stmt
+
+
+def known_actions() -> list[str]:
+    """Every action with a label, and any other action the log holds."""
+    stored = db.session.execute(sa.select(AuditEvent.action).distinct()).scalars()
+    return sorted(set(ACTION_LABELS) | set(stored))
+
+
+def known_object_types() -> list[str]:
+    stored = db.session.execute(
+        sa.select(AuditEvent.object_type).where(AuditEvent.object_type != "").distinct()
+    ).scalars()
+    return sorted(set(OBJECT_LABELS) | set(stored))
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: Any
+    after: Any
+    changed: bool
+
+
+def changes(event: AuditEvent, *, all_fields: bool = False) -> list[Change]:
+    """The fields of an event with their values before and after; only the changed ones unless asked."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    names = list(before) + [name for name in after if name not in before]
+    result = []
+    for name in names:
+        old, new = before.get(name), after.get(name)
+        # A created or deleted object has only one side: all its values count.
+        changed = old != new or event.before is None or event.after is None
+        if changed or all_fields:
+            result.append(Change(name, old, new, changed))
+    return result
+
+
+def parent_ids(events: list[AuditEvent]) -> dict[tuple[str, int], int]:
+    """The cohort of each enrolment and the session of each attendance in ``events`` (two queries at most)."""
+    from lms.attendance.models import Attendance
+    from lms.enrolment.models import Enrolment
+
+    wanted: dict[str, set[int]] = {"enrolment": set(), "attendance": set()}
+    for event in events:
+        if event.object_type in wanted and event.object_id is not None:
+            wanted[event.object_type].add(event.object_id)
+    found: dict[tuple[str, int], int] = {}
+    for object_type, model, column in (("enrolment", Enrolment, Enrolment.cohort_id),
+                                       ("attendance", Attendance, Attendance.session_id)):
+        if wanted[object_type]:
+            rows = db.session.execute(sa.select(model.id, column).where(model.id.in_(wanted[object_type])))
+            found.update({(object_type, object_id): parent for object_id, parent in rows})
+    return found
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    # A cell starting like a formula would run in a spreadsheet.
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def events_csv(stmt) -> bytes:
+    """The events of ``stmt`` as CSV for Excel (semicolons, UTF-8 with BOM), times in Amsterdam."""
+    from flask_babel import gettext as _
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_("Time"), _("Done by"), _("Email address"), _("Action"), _("Action code"), _("Object"),
+                     _("Object number"), _("Summary"), _("Before"), _("After")])
+    for event in db.session.execute(stmt.execution_options(yield_per=500)).scalars():
+        writer.writerow([
+            to_local(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+            _csv_text(event.actor.name if event.actor else _("system")),
+            _csv_text(event.actor.email if event.actor else ""),
+            _csv_text(action_label(event.action)),
+            _csv_text(event.action),
+            _csv_text(object_label(event.object_type)),
+            "" if event.object_id is None else str(event.object_id),
+            _csv_text(event.summary),
+            _csv_text(event.before),
+            _csv_text(event.after),
+        ])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -439,6 +439,7 @@ def add_coach(actor: User, cohort: Cohort, user: User, now: datetime, overbook: 
                                "enrolment instead.", name=user.name))
     enrolment = existing or Enrolment(cohort_id=cohort.id, user_id=user.id, programme_id=cohort.programme_id,
                                       created_at=now)
+    before = {"status": existing.status.value} if existing is not None else None
     if existing is None:
         db.session.add(enrolment)
     enrolment.status = EnrolmentStatus.WAITLISTED
@@ -457,7 +458,7 @@ def add_coach(actor: User, cohort: Cohort, user: User, now: datetime, overbook: 
     enrolment.updated_at = now
     db.session.flush()
     record(actor, "enrolment.add", enrolment, now=now, summary=f"{cohort.title}: {user.name}",
-           after={"status": "enrolled", "overbooked": enrolment.is_overbooked})
+           before=before, after={"status": "enrolled", "overbooked": enrolment.is_overbooked})
     _notify(enrolment, "enrolled", now)
     return enrolment
 

@@ -386,7 +386,13 @@ def _complete(enrolment: Enrolment, now: datetime, actor) -> CompletionChange:
     enrolment.status = EnrolmentStatus.COMPLETED
     enrolment.completed_at = now
     db.session.flush()
-    issue_certificate(enrolment, now)
+    certificate = issue_certificate(enrolment, now)
+    if certificate.id is None:  # new, not one already in force
+        db.session.flush()
+        record(actor, "certificate.issue", certificate, now=now,
+               summary=f"{certificate.number}: {enrolment.user.name}",
+               after={"number": certificate.number, "user_id": certificate.user_id,
+                      "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
     record(actor, "enrolment.completed", enrolment, now=now,
            summary=f"{enrolment.user.name}: {enrolment.cohort.title}",
            before={"status": "enrolled"}, after={"status": "completed"})

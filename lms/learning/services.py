@@ -262,9 +262,11 @@ def move(items: list, item, direction: str) -> None:
 
 
 def move_lesson(actor: User, lesson: Lesson, direction: str, now: datetime) -> None:
+    before = lesson.position
     move(lesson.module.lessons, lesson, direction)
     lesson.module.updated_at = now
-    record(actor, "lesson.move", lesson, now=now, summary=f"{lesson.title}: {direction}")
+    record(actor, "lesson.move", lesson, now=now, summary=f"{lesson.title}: {direction}",
+           before={"position": before}, after={"position": lesson.position})
 
 
 def delete_lesson(actor: User, lesson: Lesson, now: datetime) -> list[CompletionChange]:
@@ -302,6 +304,7 @@ def save_question(
         raise LearningError(_("Give at least two answers."), "options")
     if not any(correct for _t, correct in options):
         raise LearningError(_("Mark at least one answer as correct."), "options")
+    before = None
     if question is None:
         question = QuizQuestion(text=text)
         module.questions.append(question)
@@ -309,6 +312,8 @@ def save_question(
         action = "question.create"
     else:
         action = "question.update"
+        before = {"text": question.text, "explanation": question.explanation,
+                  "options": [(o.text, o.is_correct) for o in question.options]}
     question.text, question.explanation = text, explanation
     # Options are replaced as a whole; attempts store option ids, so old feedback may thin out.
     existing = list(question.options)
@@ -323,14 +328,16 @@ def save_question(
     module.updated_at = now
     db.session.flush()
     record(actor, action, question, now=now, summary=text[:300], object_type="quiz_question",
-           after={"text": text, "options": options})
+           before=before, after={"text": text, "explanation": explanation, "options": options})
     return question
 
 
 def move_question(actor: User, question: QuizQuestion, direction: str, now: datetime) -> None:
+    before = question.position
     move(question.module.questions, question, direction)
     question.module.updated_at = now
-    record(actor, "question.move", question, now=now, object_type="quiz_question", summary=direction)
+    record(actor, "question.move", question, now=now, object_type="quiz_question", summary=direction,
+           before={"position": before}, after={"position": question.position})
 
 
 def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list[CompletionChange]:

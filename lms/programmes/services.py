@@ -65,9 +65,10 @@ def save_programme(actor, programme: Programme | None, data: dict, now: datetime
 
 
 def set_archived(actor, programme: Programme, archived: bool, now: datetime) -> None:
+    before = {"archived_at": programme.archived_at}
     programme.archived_at = now if archived else None
     record(actor, "programme.archive" if archived else "programme.unarchive", programme, now=now,
-           summary=programme.title)
+           summary=programme.title, before=before, after={"archived_at": programme.archived_at})
 
 
 def _next_position(items) -> int:
@@ -97,6 +98,7 @@ def update_module(actor, module: Module, data: dict, now: datetime) -> None:
 def move_module(actor, module: Module, direction: int, now: datetime) -> None:
     """Swap a module with its neighbour (direction -1 up, +1 down); positions are renumbered."""
     modules = list(module.programme.modules)
+    order_before = [m.id for m in modules]
     index = modules.index(module)
     target = index + direction
     if 0 <= target < len(modules):
@@ -104,7 +106,7 @@ def move_module(actor, module: Module, direction: int, now: datetime) -> None:
     for position, item in enumerate(modules, start=1):
         item.position = position
     record(actor, "module.move", module, now=now, summary=module.title,
-           after={"order": [m.id for m in modules]})
+           before={"order": order_before}, after={"order": [m.id for m in modules]})
 
 
 def delete_module(actor, module: Module, now: datetime) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from lms.audit.services import record
 from lms.auth.models import User
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
@@ -75,7 +77,7 @@ def resolve_place(region_id, municipality_id, organisation_id):
     return region, municipality, organisation
 
 
-def save_region(region: Region | None, *, name: str) -> Region:
+def save_region(actor, region: Region | None, *, name: str, now: datetime) -> Region:
     name = name.strip()
     slug = slugify(name)
     clash = db.session.execute(
@@ -83,15 +85,20 @@ def save_region(region: Region | None, *, name: str) -> Region:
     ).scalars().all()
     if any(region is None or other != region.id for other in clash):
         raise PlaceError(_("A region with this name already exists."), "name")
+    before = {"name": region.name, "slug": region.slug} if region is not None else None
     if region is None:
         region = Region(name=name, slug=slug)
         db.session.add(region)
     else:
         region.name, region.slug = name, slug
+    db.session.flush()
+    record(actor, "region.create" if before is None else "region.update", region, now=now, summary=name,
+           before=before, after={"name": region.name, "slug": region.slug})
     return region
 
 
-def save_municipality(municipality: Municipality | None, *, name: str, region: Region) -> Municipality:
+def save_municipality(actor, municipality: Municipality | None, *, name: str, region: Region,
+                      now: datetime) -> Municipality:
     """Create or change a municipality; moving it moves its coaches' region along."""
     name = name.strip()
     clash = db.session.execute(
@@ -102,32 +109,44 @@ def save_municipality(municipality: Municipality | None, *, name: str, region: R
     if municipality is None:
         municipality = Municipality(name=name, region=region)
         db.session.add(municipality)
+        db.session.flush()
+        record(actor, "municipality.create", municipality, now=now, summary=name,
+               after={"name": name, "region_id": region.id})
         return municipality
+    before = {"name": municipality.name, "region_id": municipality.region_id}
     if municipality.region_id != region.id:
         db.session.execute(
             sa.update(User).where(User.municipality_id == municipality.id).values(region_id=region.id)
         )
     municipality.name = name
     municipality.region = region
+    record(actor, "municipality.update", municipality, now=now, summary=name, before=before,
+           after={"name": name, "region_id": region.id})
     return municipality
 
 
-def save_organisation(organisation: Organisation | None, *, name: str, municipality: Municipality | None) -> Organisation:
+def save_organisation(actor, organisation: Organisation | None, *, name: str, municipality: Municipality | None,
+                      now: datetime) -> Organisation:
     name = name.strip()
     clash = db.session.execute(
         sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
     ).scalars().all()
     if any(organisation is None or other != organisation.id for other in clash):
         raise PlaceError(_("An organisation with this name already exists."), "name")
+    before = None
     if organisation is None:
         organisation = Organisation(name=name, municipality=municipality)
         db.session.add(organisation)
     else:
+        before = {"name": organisation.name, "municipality_id": organisation.municipality_id}
         organisation.name, organisation.municipality = name, municipality
+    db.session.flush()
+    record(actor, "organisation.create" if before is None else "organisation.update", organisation, now=now,
+           summary=name, before=before, after={"name": name, "municipality_id": organisation.municipality_id})
     return organisation
 
 
-def delete_region(region: Region) -> None:
+def delete_region(actor, region: Region, now: datetime) -> None:
     in_use = db.session.execute(
         sa.select(sa.func.count()).select_from(Municipality).where(Municipality.region_id == region.id)
     ).scalar_one()
@@ -137,17 +156,23 @@ def delete_region(region: Region) -> None:
 
     if db.session.execute(sa.select(Cohort.id).where(Cohort.region_id == region.id).limit(1)).first():
         raise PlaceError(_("This region has cohorts and cannot be deleted."))
+    record(actor, "region.delete", region, now=now, summary=region.name,
+           before={"name": region.name, "slug": region.slug})
     db.session.delete(region)
 
 
-def delete_municipality(municipality: Municipality) -> None:
+def delete_municipality(actor, municipality: Municipality, now: datetime) -> None:
     used = db.session.execute(
         sa.select(User.id).where(User.municipality_id == municipality.id).limit(1)
     ).first()
     if used:
         raise PlaceError(_("Users live in this municipality; move it to another region instead of deleting it."))
+    record(actor, "municipality.delete", municipality, now=now, summary=municipality.name,
+           before={"name": municipality.name, "region_id": municipality.region_id})
     db.session.delete(municipality)
 
 
-def delete_organisation(organisation: Organisation) -> None:
+def delete_organisation(actor, organisation: Organisation, now: datetime) -> None:
+    record(actor, "organisation.delete", organisation, now=now, summary=organisation.name,
+           before={"name": organisation.name, "municipality_id": organisation.municipality_id})
     db.session.delete(organisation)
