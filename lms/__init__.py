@@ -47,9 +47,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             raise RuntimeError("SECRET_KEY is empty; `make run` writes one to instance/secret_key.")
         raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
 
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from lms import hardening
+
+    hardening.init_app(app)  # JSON logs with request ids; refuses NUL before CSRF reads the form
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     calendar_privacy.init_app(app)  # feed tokens out of logs; before Talisman (see there)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
@@ -57,6 +57,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
         )
 
+    from lms.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)

@@ -98,6 +98,8 @@ class Config:
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # JSON lines for log collectors; plain lines (with the request id) while developing.
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if development else "json").strip().lower()
         self.PAGE_SIZE = _int("PAGE_SIZE", 25)
         # Years after a cohort ended before its enrolments are anonymised; 0 turns it off.
         self.RETENTION_YEARS = _int("RETENTION_YEARS", 7)

@@ -51,6 +51,8 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if error.code is None or error.code < 400:
             return error
+        if error.code >= 500:
+            log.error("%s on %s %s", error.code, request.method, request.path, exc_info=error)
         response, code = render_error(error.code, getattr(error, "lms_message", None))
         resp = app.make_response((response, code))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import ValidationError
+from wtforms import DecimalField, ValidationError
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from lms.urls import MAX_ID
 
 
 def strip(value):
@@ -37,9 +40,34 @@ def optional_int(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1  # not a valid choice; the field reports it
+    return number if abs(number) <= MAX_ID else -1  # beyond any id (and any INTEGER column)
+
+
+def parse_id(value) -> int | None:
+    """An id typed into a URL or a form: ASCII digits only, within INTEGER; None otherwise.
+
+    ``str.isdigit()`` is not enough: it accepts "²" and "①", which ``int()`` refuses.
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > len(str(MAX_ID)) or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 NONE_CHOICE = ("", _l("— none —"))
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and infinity: they pass Decimal() but break every comparison."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

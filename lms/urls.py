@@ -5,6 +5,27 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter, ValidationError
+
+# The largest value of an INTEGER column on PostgreSQL (and far beyond any id here).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number too large to be an id does not match (404).
+
+    Werkzeug's converter takes any run of digits, and a database refuses a number beyond
+    its integer type with an error instead of "not found".
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str):
+        if len(value) > len(str(MAX_ID)):
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def external_url(endpoint: str, **values) -> str:

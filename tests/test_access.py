@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
-from lms.attendance.models import Attendance, AttendanceStatus
-from lms.auth.models import Role
-from lms.auth.services import make_reset_token
-from lms.certificates.services import issue_certificate
-from lms.cohorts.models import CohortStatus
-from lms.enrolment.models import Enrolment, EnrolmentStatus
-from lms.extensions import db
-from lms.learning.models import Lesson, QuizOption, QuizQuestion
-from tests.access import ROLES, all_routes, world_extensions
-from tests.conftest import Client
-from tests.factories import PASSWORD
+from tests.access import ROLES, all_routes
+from tests.dbstate import changed_tables, fingerprint
+from tests.world import client_for, world  # noqa: F401 - the shared world fixture
 
 ROUTES = all_routes()
 
@@ -39,125 +29,55 @@ def test_no_route_mixes_get_with_other_state_changing_methods(app):
         assert not (rule.methods & {"PUT", "PATCH", "DELETE"} and "GET" in rule.methods), rule
 
 
-def _enrol(cohort, user, status=EnrolmentStatus.ENROLLED, now=None):
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
-    if status == EnrolmentStatus.WAITLISTED:
-        cohort.waitlist_counter += 1
-        enrolment.waitlist_position = cohort.waitlist_counter
-    else:
-        cohort.seats_taken += 1
-    db.session.add(enrolment)
-    db.session.flush()
-    return enrolment
+# GETs that are documented to do system maintenance, with the tables they may change and why.
+# Every other GET must leave the database exactly as it was (tests/dbstate.py fingerprints it;
+# rate-limit counters, which count every attempt, are never part of the fingerprint).
+OFFERS = frozenset({"enrolment", "cohort", "outbox_mail", "audit_event"})
+GET_MAINTENANCE: dict[str, tuple[frozenset[str], str]] = {
+    "calendar.feed": (frozenset({"calendar_token"}),
+                      "records when a calendar app last fetched the feed (at most once an hour), "
+                      "so the subscribe page can say the link works"),
+    "catalogue.cohort": (OFFERS, "passes on waitlist offers whose time is up whenever the cohort is read"),
+    "cohorts.show": (OFFERS, "passes on waitlist offers whose time is up whenever the cohort is read"),
+    "enrolment.roster_view": (OFFERS, "passes on waitlist offers whose time is up whenever the roster is read"),
+    "main.index": (OFFERS, "the coach's start-page panel passes on the coach's expired offers"),
+}
 
 
-@pytest.fixture
-def world(app, make_user, make_region, region, other_region, make_organisation, make_programme, make_cohort, now):
-    """One of everything, in two regions, so each route can be tried on own and others' objects.
-
-    The trainer teaches ``cohort``; the coordinator coordinates ``region``; the coach is
-    enrolled in ``cohort`` and completed ``past_cohort``; ``other_coach`` is enrolled in
-    ``other_cohort`` in ``other_region``.
-    """
-    users = {
-        "coach": make_user(Role.COACH, name="Cora Coach", email="coach@example.org", registration_number="123456"),
-        "trainer": make_user(Role.TRAINER, name="Tim Trainer", email="trainer@example.org"),
-        "staff": make_user(Role.STAFF, name="Stella Staf", email="staff@example.org"),
-        "coordinator": make_user(Role.COORDINATOR, name="Coen Coördinator", email="coordinator@example.org",
-                                 coordinates=[region]),
-        "admin": make_user(Role.ADMIN, name="Ada Admin", email="admin@example.org"),
-    }
-    other_coach = make_user(Role.COACH, name="Otto Ander", email="other@example.org", region=other_region)
-    empty_region = make_region("Lege regio")
-    organisation = make_organisation("Welzijn Test")
-
-    programme = make_programme()
-    module = programme.modules[0]
-    lesson = Lesson(module=module, position=1, title="Les 1", body="# Les 1\n\nTekst.")
-    question = QuizQuestion(module=module, position=1, text="Vraag?")
-    question.options = [QuizOption(position=1, text="Ja", is_correct=True), QuizOption(position=2, text="Nee")]
-    db.session.add_all([lesson, question])
-
-    cohort = make_cohort(programme, region=region, trainers=[users["trainer"]], title="Groep Achterhoek",
-                         first=date(2027, 3, 16))
-    other_cohort = make_cohort(programme, region=other_region, title="Groep Rivierenland", first=date(2027, 4, 6))
-    past_cohort = make_cohort(programme, region=region, trainers=[users["trainer"]], title="Groep vorig jaar",
-                              first=date(2026, 3, 10), status=CohortStatus.COMPLETED)
-    enrolment = _enrol(cohort, users["coach"])
-    other_enrolment = _enrol(other_cohort, other_coach)
-    past_enrolment = _enrol(past_cohort, users["coach"], EnrolmentStatus.COMPLETED)
-    for session in past_cohort.sessions:
-        db.session.add(Attendance(session=session, user=users["coach"], status=AttendanceStatus.PRESENT))
-    db.session.flush()
-    certificate = issue_certificate(past_enrolment, now - timedelta(days=200))
-    other_certificate_enrolment = _enrol(past_cohort, other_coach, EnrolmentStatus.COMPLETED)
-    other_certificate = issue_certificate(other_certificate_enrolment, now - timedelta(days=200))
-    db.session.commit()
-
-    w = {
-        "users": users,
-        "other_coach": other_coach,
-        "region": region,
-        "region_id": region.id,
-        "region_slug": region.slug,
-        "other_region_id": other_region.id,
-        "other_region_slug": other_region.slug,
-        "municipality_id": region.municipalities[-1].id,
-        "empty_region_id": empty_region.id,
-        "organisation_id": organisation.id,
-        "other_user_id": other_coach.id,
-        "reset_token": make_reset_token(other_coach),
-        "programme": programme,
-        "programme_id": programme.id,
-        "module_id": module.id,
-        "lesson_id": lesson.id,
-        "question_id": question.id,
-        "template_id": programme.session_templates[0].id,
-        "cohort": cohort,
-        "cohort_id": cohort.id,
-        "session_id": cohort.sessions[0].id,
-        "other_cohort_id": other_cohort.id,
-        "other_session_id": other_cohort.sessions[0].id,
-        "past_cohort_id": past_cohort.id,
-        "past_session_id": past_cohort.sessions[0].id,
-        "enrolment_id": enrolment.id,
-        "other_enrolment_id": other_enrolment.id,
-        "certificate_id": certificate.id,
-        "certificate_number": certificate.number,
-        "verification_id": certificate.verification_id,
-        "other_certificate_id": other_certificate.id,
-    }
-    for extend in world_extensions():
-        before = dict(w)
-        extend(w)
-        clobbered = [key for key in before if w[key] is not before[key]]
-        assert not clobbered, f"{extend.__module__} overwrites world keys {clobbered}"
-    db.session.commit()
-    return w
+def _may_change(route, method: str) -> frozenset[str]:
+    if method != "GET":
+        return frozenset()
+    return GET_MAINTENANCE.get(route.endpoint, (frozenset(), ""))[0]
 
 
-def _client_for(app, world, role) -> Client:
-    app.test_client_class = Client
-    client = app.test_client()
-    if role != "anonymous":
-        response = client.post("/login", data={"email": world["users"][role].email, "password": PASSWORD})
-        assert response.status_code == 303
-    return client
+def test_maintenance_allow_list_names_real_get_routes():
+    get_endpoints = {r.endpoint for r in ROUTES if r.method == "GET"}
+    assert set(GET_MAINTENANCE) <= get_endpoints
+    assert all(reason for _tables, reason in GET_MAINTENANCE.values())
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint} {r.path.__doc__ or ''}")
 def test_access(app, world, route):
     for role in ROLES:
-        client = _client_for(app, world, role)
+        client = client_for(app, world, role)
         path = route.path(world)
         if route.method == "GET":
+            before = fingerprint()
             response = client.get(path)
         else:
+            client.csrf_token()  # the token page first, so the fingerprint sees only the POST
+            before = fingerprint()
             response = client.post(path, data=route.data(world))
         status = response.status_code
         location = response.headers.get("Location", "")
         label = f"{role} {route.method} {path} -> {status} {location}"
         assert status < 500, label
+        changed = changed_tables(before, fingerprint())
+        refused = role not in route.allowed
+        if route.method == "GET" or refused:
+            # A GET never changes data (bar the documented maintenance); a refused request never does.
+            allowed_changes = _may_change(route, route.method) if not refused else frozenset()
+            assert changed <= allowed_changes, f"{label} changed {sorted(changed - allowed_changes)}"
         if role in route.allowed:
             assert status != 403 and "/login" not in location, label
             if route.method == "GET":
@@ -175,6 +95,12 @@ def test_access(app, world, route):
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: f"POST {r.endpoint}")
 def test_post_without_csrf_is_refused(app, world, route):
-    client = _client_for(app, world, "admin")
+    """State changes need the CSRF token: without it, or with a wrong one, nothing changes."""
+    client = client_for(app, world, "admin")
+    before = fingerprint()
     response = client.post(route.path(world), data=route.data(world), csrf=False)
     assert response.status_code == 400
+    response = client.post(route.path(world), data=route.data(world) | {"csrf_token": "forged"}, csrf=False,
+                           headers={"X-CSRFToken": "forged"})
+    assert response.status_code == 400
+    assert changed_tables(before, fingerprint()) == set()

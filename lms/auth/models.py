@@ -106,3 +106,18 @@ coordinator_region = sa.Table(
     sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("region_id", sa.ForeignKey("region.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+class PasswordResetToken(db.Model):
+    """A password-reset link: 256 random bits from ``secrets``, only their SHA-256 hash stored.
+
+    A link works once, until it expires; setting a new password removes every link of the user.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()

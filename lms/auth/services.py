@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
-from lms.auth.models import Role, User, UserRole
+from lms.auth.models import PasswordResetToken, Role, User, UserRole
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
+from lms.db import utcnow
 from lms.extensions import db
 from lms.regions.models import Municipality, Organisation, Region
 
@@ -103,37 +105,54 @@ def change_password(user: User, new_password: str, now: datetime) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
     user.rotate_session_token()
+    forget_reset_tokens(user)
 
 
 def end_all_sessions(user: User) -> None:
     user.rotate_session_token()
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+RESET_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
 
 
-def _password_fingerprint(user: User) -> str:
-    # Part of the token: once the password changes, every earlier link stops working.
-    return hashlib.sha256((user.password_hash or "-").encode() + user.session_token.encode()).hexdigest()[:16]
+def _hash_reset_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def make_reset_token(user: User) -> str:
-    return _reset_serializer().dumps({"u": user.id, "f": _password_fingerprint(user)})
+def make_reset_token(user: User, now: datetime | None = None) -> str:
+    """A new single-use reset link token for ``user``; only its hash is stored."""
+    now = now or utcnow()
+    db.session.execute(  # the user's expired links, so the table stays small
+        sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id, PasswordResetToken.expires_at <= now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(
+        user=user,
+        token_hash=_hash_reset_token(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"]),
+    ))
+    db.session.flush()
+    return token
 
 
-def user_for_reset_token(token: str) -> User | None:
+def user_for_reset_token(token: str, now: datetime | None = None) -> User | None:
     """The user a reset link belongs to, if it is genuine, unused and not expired."""
-    try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
+    if not isinstance(token, str) or len(token) != RESET_TOKEN_LENGTH:
+        return None  # nothing like a token: no need to ask the database
+    row = db.session.execute(
+        sa.select(PasswordResetToken)
+        .options(joinedload(PasswordResetToken.user))
+        .where(PasswordResetToken.token_hash == _hash_reset_token(token))
+    ).scalar_one_or_none()
+    if row is None or row.expires_at <= (now or utcnow()) or not row.user.is_active:
         return None
-    if not isinstance(data, dict):
-        return None
-    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
-    if user is None or not user.is_active or data.get("f") != _password_fingerprint(user):
-        return None
-    return user
+    return row.user
+
+
+def forget_reset_tokens(user: User) -> None:
+    """Every reset link of the user stops working (after a password change, or erasure)."""
+    db.session.execute(sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
 
 
 def update_profile(

@@ -13,13 +13,13 @@ from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.enrolment.services import enrol_panel_context, expire_offers, interested_programmes, programmes_without_open_cohort
 from lms.extensions import db
+from lms.forms import parse_id
 from lms.htmx import render
 from lms.regions.services import all_regions, municipalities_of
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name, ""))
 
 
 def _month_arg() -> date | None:

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.cohorts.models import CohortStatus
-from lms.forms import no_control_chars, optional_int, strip
+from lms.forms import FiniteDecimalField, no_control_chars, optional_int, strip
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
 
@@ -88,7 +87,7 @@ class SessionForm(FlaskForm):
     room = StringField(_l("Room (optional)"), filters=[strip], validators=[Optional(), Length(max=100), no_control_chars])
     video_url = URLField(_l("Video link"), filters=[strip], validators=[Optional(), Length(max=500), https_only],
                          description=_l("For online sessions; only enrolled coaches and trainers see it."))
-    net_hours = DecimalField(_l("Net training hours"), places=2, default=0, validators=[Optional(), NumberRange(min=0, max=24)])
+    net_hours = FiniteDecimalField(_l("Net training hours"), places=2, default=0, validators=[Optional(), NumberRange(min=0, max=24)])
     is_required = BooleanField(_l("Attendance required for completion"), default=True)
 
     def validate_end(self, field):
@@ -114,7 +113,7 @@ class CohortFilterForm(FlaskForm):
 
     programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()],
+    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],
                          choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
     starts_from = DateField(_l("Starting from"), validators=[Optional()])
     starts_until = DateField(_l("Starting until"), validators=[Optional()])

@@ -32,6 +32,7 @@ from lms.cohorts.services import (
 )
 from lms.db import utcnow
 from lms.extensions import db
+from lms.forms import parse_id
 from lms.htmx import redirect_to, render
 from lms.i18n import local_to_utc, to_local
 from lms.main.dashboard import panel
@@ -124,8 +125,8 @@ def new():
     programmes = active_programmes()
     form.programme_id.choices = [("", _("— choose a programme —"))] + [(p.id, p.title) for p in programmes]
     _fill_settings_choices(form)
-    if request.method == "GET" and request.args.get("programme_id", "").isdigit():
-        form.programme_id.data = int(request.args["programme_id"])
+    if request.method == "GET" and parse_id(request.args.get("programme_id", "")):
+        form.programme_id.data = parse_id(request.args["programme_id"])
     status = 200
     if form.validate_on_submit():
         opens, closes = _window(form)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.enrolment.models import EnrolmentStatus
 from lms.forms import optional_int, strip
+from lms.urls import MAX_ID
 
 STATUS_LABELS = {
     EnrolmentStatus.PENDING: _l("Awaiting approval"),
@@ -29,7 +30,7 @@ class ReasonForm(FlaskForm):
 
 
 class AddCoachForm(FlaskForm):
-    user_id = IntegerField(validators=[InputRequired()])
+    user_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     overbook = BooleanField(_l("Yes, place this coach beyond the capacity"))
 
 

@@ -42,6 +42,7 @@ from lms.enrolment.services import (
     withdraw_interest,
 )
 from lms.extensions import db
+from lms.forms import parse_id
 from lms.htmx import is_htmx, redirect_to, render
 from lms.main.dashboard import panel
 from lms.programmes.models import Programme
@@ -166,7 +167,8 @@ def decline(enrolment_id: int):
 @roles_required(Role.COACH)
 def interest():
     form = InterestForm()
-    programme = db.session.get(Programme, int(form.programme_id.data)) if (form.programme_id.data or "").isdigit() else None
+    programme_id = parse_id(form.programme_id.data)
+    programme = db.session.get(Programme, programme_id) if programme_id else None
     if not form.validate_on_submit() or programme is None or programme.is_archived:
         abort(404)
     if request.form.get("withdraw"):

@@ -45,9 +45,9 @@ class OutboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), validators=[Optional()],
+    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],
                          choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
-    kind = SelectField(_l("Kind"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), filters=[strip], validators=[Optional()])
     q = SearchField(_l("Recipient"), filters=[strip], validators=[Optional(), Length(max=254)])
 
 

@@ -33,6 +33,7 @@ from lms.attendance.models import Attendance
 from lms.audit.models import AuditEvent
 from lms.audit.services import record
 from lms.auth.models import Role, User, UserRole, coordinator_region
+from lms.auth.services import forget_reset_tokens
 from lms.calendar.models import CalendarToken
 from lms.certificates.models import Certificate
 from lms.certificates.services import status_of, today_on
@@ -529,7 +530,8 @@ def anonymise_user(actor: User, user: User, now: datetime, note: str = "") -> Im
     user.is_active = False
     user.wants_reminders = False
     user.erased_at = now
-    user.rotate_session_token()  # every session and password link ends
+    user.rotate_session_token()  # every session ends
+    forget_reset_tokens(user)  # and every password link
     user.role_grants = []
 
     for request in db.session.execute(

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from lms.forms import no_control_chars, strip
+from lms.forms import FiniteDecimalField, no_control_chars, strip
 from lms.programmes.models import SessionKind
 
 KIND_LABELS = {SessionKind.ONLINE: _l("Online"), SessionKind.IN_PERSON: _l("In person")}
@@ -24,13 +23,13 @@ class ProgrammeForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars])
     description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=10000)],
                                 render_kw={"rows": 5})
-    net_hours = DecimalField(_l("Net training hours"), places=2, validators=[InputRequired(), NumberRange(min=0, max=999)],
+    net_hours = FiniteDecimalField(_l("Net training hours"), places=2, validators=[InputRequired(), NumberRange(min=0, max=999)],
                              description=_l("1 net training hour = 1 accreditation point at Registerplein."))
     accreditation_body = StringField(_l("Accreditation body (optional)"), filters=[strip],
                                      validators=[Optional(), Length(max=200), no_control_chars])
     accreditation_course_id = StringField(_l("Accredited course ID (optional)"), filters=[strip],
                                           validators=[Optional(), Length(max=50), no_control_chars])
-    accreditation_points = DecimalField(_l("Accreditation points"), places=2, default=0,
+    accreditation_points = FiniteDecimalField(_l("Accreditation points"), places=2, default=0,
                                         validators=[Optional(), NumberRange(min=0, max=999)])
     validity_years = IntegerField(_l("Certificate valid for (years, optional)"), validators=[Optional(), NumberRange(min=1, max=50)],
                                   description=_l("Leave empty for a certificate without an end date."))
@@ -59,7 +58,7 @@ class SessionTemplateForm(FlaskForm):
                               validators=[Optional(), NumberRange(min=0, max=730)])
     start_time = TimeField(_l("Start time"), validators=[DataRequired()])
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[DataRequired(), NumberRange(min=15, max=720)])
-    net_hours = DecimalField(_l("Net training hours"), places=2, default=0,
+    net_hours = FiniteDecimalField(_l("Net training hours"), places=2, default=0,
                              validators=[Optional(), NumberRange(min=0, max=24)])
     is_required = BooleanField(_l("Attendance required for completion"), default=True)
 

@@ -77,11 +77,17 @@ def resolve_place(region_id, municipality_id, organisation_id):
     return region, municipality, organisation
 
 
+def _same_name(column, name: str):
+    """The same name, ignoring case: exact too, because SQLite's lower() folds ASCII only
+    while Python's folds every script (so "ǅ" would otherwise slip past to the unique index)."""
+    return sa.or_(column == name, sa.func.lower(column) == name.lower())
+
+
 def save_region(actor, region: Region | None, *, name: str, now: datetime) -> Region:
     name = name.strip()
     slug = slugify(name)
     clash = db.session.execute(
-        sa.select(Region.id).where(sa.or_(sa.func.lower(Region.name) == name.lower(), Region.slug == slug))
+        sa.select(Region.id).where(sa.or_(_same_name(Region.name, name), Region.slug == slug))
     ).scalars().all()
     if any(region is None or other != region.id for other in clash):
         raise PlaceError(_("A region with this name already exists."), "name")
@@ -102,7 +108,7 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
     """Create or change a municipality; moving it moves its coaches' region along."""
     name = name.strip()
     clash = db.session.execute(
-        sa.select(Municipality.id).where(sa.func.lower(Municipality.name) == name.lower())
+        sa.select(Municipality.id).where(_same_name(Municipality.name, name))
     ).scalars().all()
     if any(municipality is None or other != municipality.id for other in clash):
         raise PlaceError(_("A municipality with this name already exists."), "name")
@@ -129,7 +135,7 @@ def save_organisation(actor, organisation: Organisation | None, *, name: str, mu
                       now: datetime) -> Organisation:
     name = name.strip()
     clash = db.session.execute(
-        sa.select(Organisation.id).where(sa.func.lower(Organisation.name) == name.lower())
+        sa.select(Organisation.id).where(_same_name(Organisation.name, name))
     ).scalars().all()
     if any(organisation is None or other != organisation.id for other in clash):
         raise PlaceError(_("An organisation with this name already exists."), "name")

@@ -8,6 +8,7 @@ from lms.auth.access import roles_required
 from lms.auth.models import Role
 from lms.db import utcnow
 from lms.extensions import db
+from lms.forms import parse_id
 from lms.htmx import render
 from lms.main.dashboard import panel
 from lms.programmes.models import Programme
@@ -48,8 +49,7 @@ class InvalidFilters(Exception):
 
 
 def _id_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def _authorise_ids(regions: list[Region], programmes: list[Programme]) -> None:

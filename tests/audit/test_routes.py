@@ -98,6 +98,9 @@ def test_bad_filter_values_are_explained_or_ignored(client, auth, users, log, qu
     auth.login(users["admin"])
     for htmx in (False, True):
         response = client.get(f"/admin/audit/?{query}", htmx=htmx)
+        if "%00" in query:  # a NUL is refused for the whole app, with a message (lms/hardening.py)
+            assert response.status_code == 400, query
+            continue
         assert response.status_code == 200, query
     page = response.get_data(as_text=True)
     if query.startswith(("object_id", "date")):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from lms.auth.models import Role, User
+from lms.auth.models import PasswordResetToken, Role, User
 from lms.auth.passwords import hash_password, is_common, verify_password
 from lms.auth.services import (
     AccountError,
@@ -97,11 +100,12 @@ def test_reset_token_works_once(app, make_user, now):
     assert user_for_reset_token(token) is None
 
 
-def test_reset_token_expires(app, make_user):
+def test_reset_token_expires(app, make_user, now):
     user = make_user()
-    token = make_reset_token(user)
-    app.config["PASSWORD_RESET_MAX_AGE"] = -1
-    assert user_for_reset_token(token) is None
+    token = make_reset_token(user, now)
+    max_age = timedelta(seconds=app.config["PASSWORD_RESET_MAX_AGE"])
+    assert user_for_reset_token(token, now + max_age - timedelta(seconds=1)) == user
+    assert user_for_reset_token(token, now + max_age) is None
 
 
 def test_tampered_reset_token_is_refused(app, make_user):
@@ -109,6 +113,33 @@ def test_tampered_reset_token_is_refused(app, make_user):
     token = make_reset_token(user)
     assert user_for_reset_token(token[:-2] + "xx") is None
     assert user_for_reset_token("not-a-token") is None
+
+
+def test_reset_tokens_are_random_and_stored_only_as_a_hash(app, make_user, now):
+    user = make_user()
+    tokens = {make_reset_token(user, now) for _ in range(3)}
+    assert len(tokens) == 3 and all(len(t) >= 43 for t in tokens)  # 256 bits from secrets
+    stored = db.session.execute(sa.select(PasswordResetToken.token_hash)).scalars().all()
+    assert len(stored) == 3
+    assert not tokens & set(stored)
+    assert {hashlib.sha256(t.encode()).hexdigest() for t in tokens} == set(stored)
+
+
+def test_a_new_password_ends_every_reset_link_of_the_user(app, make_user, now):
+    user, other = make_user(), make_user(email="ander@example.org")
+    first, second, others = make_reset_token(user, now), make_reset_token(user, now), make_reset_token(other, now)
+    change_password(user, "Nieuw-Wachtwoord-99", now)
+    db.session.commit()
+    assert user_for_reset_token(first) is None and user_for_reset_token(second) is None
+    assert user_for_reset_token(others) == other
+
+
+def test_a_reset_link_of_a_deactivated_account_does_not_work(app, make_user, now):
+    user = make_user()
+    token = make_reset_token(user, now)
+    user.is_active = False
+    db.session.commit()
+    assert user_for_reset_token(token) is None
 
 
 def test_change_password_rotates_session_token(app, make_user, now):

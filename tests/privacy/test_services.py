@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User
+from lms.auth.models import PasswordResetToken
 from lms.auth.services import authenticate, make_reset_token, user_for_reset_token
 from lms.calendar.models import CalendarToken
 from lms.calendar.services import issue_token
@@ -140,6 +141,7 @@ def test_anonymise_removes_what_identifies_the_person(story, now, region):
     assert user.municipality.name == "Doetinchem"  # the figures count by it
     assert authenticate("cora@example.org", PASSWORD, now) is None
     assert user_for_reset_token(reset_token) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordResetToken)) == 0
     assert db.session.execute(sa.select(CalendarToken)).first() is None
     assert db.session.execute(sa.select(Interest)).first() is None
     assert db.session.execute(sa.select(OutboxMail).where(OutboxMail.user_id == user.id,
