@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, ValidationError
+from wtforms import DateField, DecimalField, ValidationError
 
 from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from lms.urls import MAX_ID
@@ -71,3 +71,32 @@ class FiniteDecimalField(DecimalField):
         if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+# Dates a person can mean here; far-off years (0001, 9999) overflow when shifted between
+# Amsterdam and UTC or moved by a day.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def sane_year(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+class DayField(DateField):
+    """An ISO date (what <input type=date> sends), with a message in the user's language.
+
+    Years outside FIRST_YEAR..LAST_YEAR are refused like any other impossible date.
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([valuelist[0].strip()])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(_("Enter a date such as 2026-01-31.")) from exc
+        if self.data is not None and not sane_year(self.data.year):
+            self.data = None
+            raise ValueError(_("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))

@@ -17,7 +17,7 @@ class NavItem:
     label: object
     roles: tuple[Role, ...] = ()  # empty: everyone; otherwise any of these
     anonymous: bool = True  # shown to visitors who are not logged in
-    prefix: str | None = None  # endpoints starting with this mark the item as current
+    prefix: str | tuple[str, ...] | None = None  # endpoints starting with this (or these) mark the item as current
 
 
 ITEMS: tuple[NavItem, ...] = (
@@ -30,7 +30,9 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("cohorts.index", _l("Cohorts"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="cohorts."),
     NavItem("reports.index", _l("Reports"), (Role.STAFF, Role.ADMIN, Role.COORDINATOR), anonymous=False, prefix="reports."),
     NavItem("certificates.index", _l("Certificates"), (Role.STAFF, Role.ADMIN), anonymous=False),
-    NavItem("admin.users", _l("Administration"), (Role.ADMIN,), anonymous=False, prefix="admin."),
+    NavItem("admin.users", _l("Administration"), (Role.ADMIN,), anonymous=False,
+            prefix=("admin.", "audit.", "notifications.outbox", "notifications.mail", "notifications.resend_view",
+                    "privacy.requests", "privacy.reject", "privacy.anonymise")),
 )
 
 

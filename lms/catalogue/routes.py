@@ -13,7 +13,7 @@ from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.enrolment.services import enrol_panel_context, expire_offers, interested_programmes, programmes_without_open_cohort
 from lms.extensions import db
-from lms.forms import parse_id
+from lms.forms import parse_id, sane_year
 from lms.htmx import render
 from lms.regions.services import all_regions, municipalities_of
 
@@ -26,9 +26,10 @@ def _month_arg() -> date | None:
     value = request.args.get("month", "")
     try:
         year, month = value.split("-")
-        return date(int(year), int(month), 1)
+        first = date(int(year), int(month), 1)
     except ValueError:
         return None
+    return first if sane_year(first.year) else None
 
 
 @bp.get("/trainings")

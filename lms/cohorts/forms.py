@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.cohorts.models import CohortStatus
-from lms.forms import FiniteDecimalField, no_control_chars, optional_int, strip
+from lms.forms import DayField, FiniteDecimalField, no_control_chars, optional_int, strip
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
 
@@ -42,8 +41,8 @@ class CohortSettingsMixin:
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[DataRequired()])
     municipality_id = SelectField(_l("Municipality (optional)"), coerce=optional_int, validators=[Optional()])
     capacity = IntegerField(_l("Capacity (seats)"), default=16, validators=[InputRequired(), NumberRange(min=1, max=500)])
-    enrol_opens_on = DateField(_l("Enrolment opens on (optional)"), validators=[Optional()])
-    enrol_closes_on = DateField(_l("Enrolment closes on (optional)"), validators=[Optional()],
+    enrol_opens_on = DayField(_l("Enrolment opens on (optional)"), validators=[Optional()])
+    enrol_closes_on = DayField(_l("Enrolment closes on (optional)"), validators=[Optional()],
                                 description=_l("At the end of that day; before the first session."))
     description = TextAreaField(_l("Information for coaches (optional)"), filters=[strip],
                                 validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
@@ -53,7 +52,7 @@ class CohortSettingsMixin:
 
 class NewCohortForm(CohortSettingsMixin, FlaskForm):
     programme_id = SelectField(_l("Programme"), coerce=optional_int, validators=[DataRequired()])
-    first_day = DateField(_l("Date of the first session"), validators=[DataRequired()],
+    first_day = DayField(_l("Date of the first session"), validators=[InputRequired()],
                           description=_l("The other sessions follow the programme's pattern; you can adjust each one afterwards."))
     address = StringField(_l("Address of the in-person meetings (optional)"), filters=[strip],
                           validators=[Optional(), Length(max=300), no_control_chars])
@@ -79,7 +78,7 @@ class CancelForm(FlaskForm):
 class SessionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars])
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DayField(_l("Date"), validators=[InputRequired()])
     start = TimeField(_l("Start"), validators=[DataRequired()])
     end = TimeField(_l("End"), validators=[DataRequired()])
     address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=300), no_control_chars],
@@ -115,5 +114,5 @@ class CohortFilterForm(FlaskForm):
     region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
     status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],
                          choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
-    starts_from = DateField(_l("Starting from"), validators=[Optional()])
-    starts_until = DateField(_l("Starting until"), validators=[Optional()])
+    starts_from = DayField(_l("Starting from"), validators=[Optional()])
+    starts_until = DayField(_l("Starting until"), validators=[Optional()])

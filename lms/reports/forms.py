@@ -3,24 +3,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, ValidationError
+from wtforms import HiddenField, SelectField, ValidationError
 from wtforms.validators import Optional, Regexp
 
-from lms.forms import optional_int
-
-
-class DayField(DateField):
-    """An ISO date (what <input type=date> sends), with a message in the user's language."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata([valuelist[0].strip()])
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(_("Enter a date such as 2026-01-31.")) from exc
+from lms.forms import DayField, optional_int
 
 
 class ReportFilterForm(FlaskForm):
