@@ -14,24 +14,12 @@ from lms.auth.models import Role
 from lms.auth.services import make_reset_token
 from lms.certificates.services import issue_certificate
 from lms.cohorts.models import CohortStatus
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import Lesson, QuizOption, QuizQuestion
 from tests.access import world_extensions
 from tests.conftest import Client
-from tests.factories import PASSWORD
-
-
-def _enrol(cohort, user, status=EnrolmentStatus.ENROLLED, now=None):
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
-    if status == EnrolmentStatus.WAITLISTED:
-        cohort.waitlist_counter += 1
-        enrolment.waitlist_position = cohort.waitlist_counter
-    else:
-        cohort.seats_taken += 1
-    db.session.add(enrolment)
-    db.session.flush()
-    return enrolment
+from tests.factories import PASSWORD, add_enrolment
 
 
 @pytest.fixture
@@ -66,14 +54,14 @@ def world(app, make_user, make_region, region, other_region, make_organisation, 
     other_cohort = make_cohort(programme, region=other_region, title="Groep Rivierenland", first=date(2027, 4, 6))
     past_cohort = make_cohort(programme, region=region, trainers=[users["trainer"]], title="Groep vorig jaar",
                               first=date(2026, 3, 10), status=CohortStatus.COMPLETED)
-    enrolment = _enrol(cohort, users["coach"])
-    other_enrolment = _enrol(other_cohort, other_coach)
-    past_enrolment = _enrol(past_cohort, users["coach"], EnrolmentStatus.COMPLETED)
+    enrolment = add_enrolment(cohort, users["coach"])
+    other_enrolment = add_enrolment(other_cohort, other_coach)
+    past_enrolment = add_enrolment(past_cohort, users["coach"], EnrolmentStatus.COMPLETED)
     for session in past_cohort.sessions:
         db.session.add(Attendance(session=session, user=users["coach"], status=AttendanceStatus.PRESENT))
     db.session.flush()
     certificate = issue_certificate(past_enrolment, now - timedelta(days=200))
-    other_certificate_enrolment = _enrol(past_cohort, other_coach, EnrolmentStatus.COMPLETED)
+    other_certificate_enrolment = add_enrolment(past_cohort, other_coach, EnrolmentStatus.COMPLETED)
     other_certificate = issue_certificate(other_certificate_enrolment, now - timedelta(days=200))
     db.session.commit()
 

@@ -18,12 +18,12 @@ from lms.certificates.services import issue_certificate, reissue_certificate, re
 from lms.cohorts.models import CohortStatus
 from lms.cohorts.services import SessionData, change_status, update_cohort, update_session
 from lms.enrolment import services as enrolment_services
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 from lms.programmes.services import PROGRAMME_FIELDS, save_programme, set_archived
 from lms.regions.services import delete_organisation, save_municipality, save_region
-from tests.factories import utc
+from tests.factories import add_enrolment, utc
 
 
 @pytest.fixture
@@ -91,14 +91,7 @@ def test_session_time_and_place_change_keeps_old_and_new(make_cohort, staff, eve
 
 
 def _enrolment(cohort, user, status):
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
-                          created_at=utc(2027, 1, 5, 9))
-    if status == EnrolmentStatus.WAITLISTED:
-        cohort.waitlist_counter += 1
-        enrolment.waitlist_position = cohort.waitlist_counter
-    else:
-        cohort.seats_taken += 1
-    db.session.add(enrolment)
+    enrolment = add_enrolment(cohort, user, status, created_at=utc(2027, 1, 5, 9))
     db.session.commit()
     return enrolment
 

@@ -13,6 +13,7 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from tests.factories import add_enrolment
 
 
 @pytest.fixture
@@ -43,15 +44,7 @@ def course(app, make_programme, make_cohort, make_user, region):
 @pytest.fixture
 def enrol(app):
     def make(cohort, user, at: datetime | None = None, status=EnrolmentStatus.ENROLLED) -> Enrolment:
-        at = at or (cohort.starts_at - timedelta(days=30))
-        enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
-                              created_at=at, enrolled_at=at if status != EnrolmentStatus.WAITLISTED else None)
-        if status == EnrolmentStatus.WAITLISTED:
-            cohort.waitlist_counter += 1
-            enrolment.waitlist_position = cohort.waitlist_counter
-        else:
-            cohort.seats_taken += 1
-        db.session.add(enrolment)
+        enrolment = add_enrolment(cohort, user, status, at=at or (cohort.starts_at - timedelta(days=30)))
         db.session.commit()
         return enrolment
 
