@@ -11,10 +11,11 @@ PORT ?= 5000
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test test-sqlite test-postgres install install-dev translations messages chromium serve db demo bench lock clean
+.PHONY: help run test test-fast test-future test-sqlite test-postgres tools install install-dev translations messages chromium serve db demo bench lock clean
 
 help:
 	@echo "make run    set everything up (venv, dependencies, database, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test-fast  the developer's loop: everything but the browser, PostgreSQL and the full fuzz (~1 min)"
 	@echo "make test   set up and run the whole test suite on SQLite, then on a throwaway PostgreSQL"
 	@echo "make bench  measure throughput and SQL statements per page (see README)"
 
@@ -63,17 +64,39 @@ run: demo
 chromium:
 	@scripts/ensure-chromium.sh
 
-test: install-dev translations chromium
+# Every tier runs on both cores (pytest-xdist); each worker has its own database.
+WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
+
+# The developer's loop (about a minute): SQLite, no browser, no live-server load tests,
+# a sample of every fuzz batch and few examples per property.
+FAST := -m "not browser and not slow"
+test-fast: install-dev translations
+	HYPOTHESIS_PROFILE=fast $(PYTEST) $(FAST) $(PYTEST_ARGS)
+
+# The whole truth: SQLite and PostgreSQL with Chromium and the full 10,000-request fuzz,
+# then the fast tier again with the machine's clock moved 400 days ahead.
+test: install-dev translations chromium tools
 	@echo "== Test suite on SQLite =="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=full $(PYTEST) $(PYTEST_ARGS)
 	@echo "== Test suite on PostgreSQL =="
-	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=full scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
+	@echo "== Fast tier with the clock 400 days ahead =="
+	$(MAKE) --no-print-directory test-future
+
+test-future: install-dev translations tools
+	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=tests/faketime HYPOTHESIS_PROFILE=fast \
+		faketime -f '+400d' $(PYTEST) $(FAST) $(PYTEST_ARGS)
 
 test-sqlite: install-dev translations chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=full $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: install-dev translations chromium
-	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=full scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
+
+# Debian packages the suite drives (faketime for the 400-days-ahead run).
+tools:
+	@scripts/ensure-debian-packages.sh faketime:faketime
 
 bench: install-dev translations
 	scripts/with-postgres.sh $(BIN)/python -m bench $(BENCH_ARGS)

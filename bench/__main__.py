@@ -108,7 +108,7 @@ def plan(app, data) -> list[dict]:
     with app.app_context():
         staff = session_cookie(app, token_of(data.staff_id))
         coach = session_cookie(app, token_of(data.coach_id))
-        feed_token = issue_token(db.session.get(User, data.feed_trainer_id), datetime.now(timezone.utc))
+        feed_token = issue_token(db.session.get(User, data.feed_trainer_id), data.now)
         db.session.commit()
         enrol_lines = []
         for n, coach_id in enumerate(data.enrol_coach_ids):
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade(directory=str(ROOT / "migrations"))
-        data = build(seed=args.seed, scale=scale)
+        data = build(datetime.now(timezone.utc), seed=args.seed, scale=scale)
         database_version = db.session.execute(db.text(
             "SELECT version()" if db.engine.dialect.name == "postgresql" else "SELECT 'SQLite ' || sqlite_version()"
         )).scalar()

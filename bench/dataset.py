@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -58,6 +58,7 @@ class Dataset:
     enrol_coach_ids: list[int] = field(default_factory=list)  # coaches free to enrol in the open cohorts
     certificate_id: int = 0
     verification_id: str = ""
+    now: datetime | None = None
     region_id: int = 0
     programme_id: int = 0
 
@@ -88,14 +89,13 @@ def _advance_sequences() -> None:
             ))
 
 
-def build(seed: int = 2026, scale: Scale | None = None, now: datetime | None = None) -> Dataset:
+def build(now: datetime, seed: int = 2026, scale: Scale | None = None) -> Dataset:
     """Fill an empty, migrated database; returns the ids the benchmark uses."""
     scale = scale or Scale()
     rng = random.Random(seed)
-    # Dates are placed around the moment of building, so "past", "running" and "open" hold whenever it runs.
-    now = now or datetime.now(UTC)
+    # Dates are placed around ``now``, so "past", "running" and "open" hold whenever it runs.
     today = now.astimezone(LOCAL).date()
-    data = Dataset()
+    data = Dataset(now=now)
     hashed = hash_password(PASSWORD)
 
     # Places ---------------------------------------------------------------------------

@@ -47,7 +47,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             raise RuntimeError("SECRET_KEY is empty; `make run` writes one to instance/secret_key.")
         raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
 
-    from lms import hardening
+    from lms import clock, hardening
+
+    clock.init_app(app)
 
     hardening.init_app(app)  # JSON logs with request ids; refuses NUL before CSRF reads the form
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -12,9 +12,10 @@ lms_cli = AppGroup("lms", help="Welzijnscoach Academie commands.")
 @lms_cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo data; running it again adds nothing twice."""
+    from lms import clock
     from lms.demo import DEMO_PASSWORD, seed_demo
 
-    created = seed_demo()
+    created = seed_demo(clock.now())
     click.echo("Demo data loaded." if created else "Demo data was already present; nothing added.")
     click.echo("")
     click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
@@ -45,23 +46,24 @@ def send_mail_command(loop: bool, interval: int) -> None:
 @lms_cli.command("process-waitlists")
 def process_waitlists_command() -> None:
     """Expire offers, offer free seats to the next in line, remind about expiring offers."""
-    from lms.db import utcnow
+    from lms import clock
     from lms.enrolment.services import process_waitlists
     from lms.extensions import db
     from lms.notifications.services import deliver_due
 
-    result = process_waitlists(utcnow())
+    now = clock.now()
+    result = process_waitlists(now)
     db.session.commit()
     click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result))
     if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        deliver_due()
+        deliver_due(now)
 
 
 @lms_cli.command("apply-retention")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised without changing anything.")
 def apply_retention_command(dry_run: bool) -> None:
     """Anonymise enrolments of cohorts that ended more than RETENTION_YEARS ago (daily)."""
-    from lms.db import utcnow
+    from lms import clock
     from lms.extensions import db
     from lms.privacy.services import apply_retention
 
@@ -69,7 +71,7 @@ def apply_retention_command(dry_run: bool) -> None:
     if years <= 0:
         click.echo("RETENTION_YEARS is 0 or empty: retention is off, nothing done.")
         return
-    result = apply_retention(utcnow(), years, dry_run=dry_run)
+    result = apply_retention(clock.now(), years, dry_run=dry_run)
     if not dry_run:
         db.session.commit()
     click.echo(
@@ -90,12 +92,12 @@ def backup_command(output: str | None) -> None:
 
     On PostgreSQL it refuses: use pg_dump (see README, Backups and restore).
     """
+    from lms import clock
     from lms.backup import BackupError, backup_sqlite, default_path
-    from lms.db import utcnow
     from lms.extensions import db
 
     try:
-        path = backup_sqlite(db.engine, output or default_path(current_app.instance_path, utcnow()))
+        path = backup_sqlite(db.engine, output or default_path(current_app.instance_path, clock.now()))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(path))

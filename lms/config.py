@@ -96,6 +96,10 @@ class Config:
         self.VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "60 per minute")
         self.CALENDAR_LIMIT = os.environ.get("CALENDAR_LIMIT", "120 per minute")
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        # Not an environment setting: production strength everywhere but in the test suite.
+        self.PASSWORD_HASH_PROFILE = "production"
+        # Where the app reads the time (lms/clock.py); None is the system clock.
+        self.CLOCK = None
 
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # JSON lines for log collectors; plain lines (with the request id) while developing.
@@ -125,3 +129,5 @@ class TestConfig(Config):
         self.MAIL_BACKEND = "smtp"
         self.MAIL_DELIVER_AFTER_REQUEST = True
         self.BASE_URL = "http://localhost"
+        # Thousands of test logins at production strength cost minutes; tests/auth checks the real profile.
+        self.PASSWORD_HASH_PROFILE = "cheapest"

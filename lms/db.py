@@ -19,11 +19,6 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
-
-
 class UTCDateTime(TypeDecorator):
     """Timezone-aware datetimes stored in UTC on every database.
 

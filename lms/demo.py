@@ -19,13 +19,28 @@ from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role, User, UserRole
 from lms.auth.passwords import hash_password
 from lms.certificates.models import Certificate
-from lms.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
-from lms.db import utcnow
+from lms.certificates.services import (
+    issue_certificate,
+    reissue_certificate,
+    revoke_certificate,
+)
+from lms.cohorts.models import (
+    Cohort,
+    CohortStatus,
+    Session,
+    SessionChange,
+    SessionStatus,
+)
 from lms.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
-from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from lms.learning.models import (
+    Lesson,
+    LessonCompletion,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+)
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate
 from lms.regions.models import Municipality, Organisation, Region
 from lms.regions.services import slugify
@@ -249,9 +264,8 @@ def _sessions_for(cohort: Cohort, programme: Programme, first: date, region_name
     cohort.starts_at = min(s.starts_at for s in cohort.sessions)
 
 
-def seed_demo(now: datetime | None = None) -> bool:
+def seed_demo(now: datetime) -> bool:
     """Load the demo data once; returns False when it was already there."""
-    now = now or utcnow()
     if db.session.execute(sa.select(Programme.id).where(Programme.slug == "basistraining-welzijnscoach")).first():
         _seed_places()
         db.session.commit()
@@ -311,26 +325,26 @@ def seed_demo(now: datetime | None = None) -> bool:
 
     today = to_local(now).date()
     # Completed cohorts, with attendance, finished modules and certificates.
-    past_a = _cohort(programme, achterhoek, "Achterhoek najaar 2025", _tuesday_near(today - timedelta(days=400)),
+    past_a = _cohort(now, programme, achterhoek, "Achterhoek najaar 2025", _tuesday_near(today - timedelta(days=400)),
                      CohortStatus.COMPLETED, 14, [trainer], None)
-    past_b = _cohort(programme, regions["Rivierenland"], "Rivierenland voorjaar 2026",
+    past_b = _cohort(now, programme, regions["Rivierenland"], "Rivierenland voorjaar 2026",
                      _tuesday_near(today - timedelta(days=220)), CohortStatus.COMPLETED, 12, [trainer2],
                      municipalities["Tiel"])
     # Running now; the October DST change falls between its first two sessions when seeded in November.
-    current = _cohort(programme, achterhoek, "Achterhoek najaar 2026", _tuesday_near(today - timedelta(days=35)),
+    current = _cohort(now, programme, achterhoek, "Achterhoek najaar 2026", _tuesday_near(today - timedelta(days=35)),
                       CohortStatus.CLOSED, 16, [trainer], municipalities["Doetinchem"])
     # Open cohorts: one full with a waitlist, one across the March DST change, one with a cancelled session.
-    full = _cohort(programme, regions["Utrecht"], "Utrecht voorjaar 2027", _tuesday_near(today + timedelta(days=45)),
+    full = _cohort(now, programme, regions["Utrecht"], "Utrecht voorjaar 2027", _tuesday_near(today + timedelta(days=45)),
                    CohortStatus.OPEN, 6, [trainer], None)
     dst_start = _next_dst_start(today + timedelta(days=20))
-    haaglanden = _cohort(programme, regions["Haaglanden"], "Haaglanden voorjaar 2027",
+    haaglanden = _cohort(now, programme, regions["Haaglanden"], "Haaglanden voorjaar 2027",
                          _tuesday_near(dst_start - timedelta(days=13)), CohortStatus.OPEN, 16, [trainer], None)
-    drenthe = _cohort(programme, regions["Midden-Drenthe"], "Midden-Drenthe voorjaar 2027",
+    drenthe = _cohort(now, programme, regions["Midden-Drenthe"], "Midden-Drenthe voorjaar 2027",
                       _tuesday_near(today + timedelta(days=60)), CohortStatus.OPEN, 12, [trainer2],
                       municipalities["Midden-Drenthe"])
-    _cohort(programme, regions["Almere"], "Almere zomer 2027", _tuesday_near(today + timedelta(days=200)),
+    _cohort(now, programme, regions["Almere"], "Almere zomer 2027", _tuesday_near(today + timedelta(days=200)),
             CohortStatus.DRAFT, 14, [], None)
-    verdieping_past = _cohort(verdieping, achterhoek, "Verdieping Achterhoek voorjaar 2026",
+    verdieping_past = _cohort(now, verdieping, achterhoek, "Verdieping Achterhoek voorjaar 2026",
                               _tuesday_near(today - timedelta(days=150)), CohortStatus.COMPLETED, 12, [trainer], None)
     db.session.flush()
 
@@ -357,7 +371,7 @@ def seed_demo(now: datetime | None = None) -> bool:
     _enrol_open(haaglanden, coaches["Haaglanden"][:3], now)
     _enrol_open(drenthe, coaches["Midden-Drenthe"][:2], now)
     # Older than the three years a Basistraining certificate stays valid: expired certificates.
-    expired = _cohort(programme, regions["Haaglanden"], "Haaglanden eerste editie",
+    expired = _cohort(now, programme, regions["Haaglanden"], "Haaglanden eerste editie",
                       _tuesday_near(today - timedelta(days=3 * 365 + 120)), CohortStatus.COMPLETED, 12, [trainer2],
                       None)
     _enrol_past(expired, coaches["Haaglanden"][3:], now, rng, with_dropout=False)
@@ -442,7 +456,7 @@ def _seed_verdieping() -> Programme:
     return programme
 
 
-def _cohort(programme, region, title, first, status, capacity, trainers, municipality) -> Cohort:
+def _cohort(now, programme, region, title, first, status, capacity, trainers, municipality) -> Cohort:
     cohort = Cohort(
         programme=programme, region=region, municipality=municipality, title=title, status=status,
         capacity=capacity, description=f"{programme.title} in de regio {region.name}.",
@@ -453,7 +467,7 @@ def _cohort(programme, region, title, first, status, capacity, trainers, municip
     opens = local_to_utc(first - timedelta(days=90), time(9, 0))
     if status == CohortStatus.OPEN:
         # Open cohorts of the demo take enrolments right away.
-        opens = min(opens, utcnow() - timedelta(days=14))
+        opens = min(opens, now - timedelta(days=14))
     cohort.enrol_opens_at = opens
     cohort.enrol_closes_at = local_to_utc(first - timedelta(days=7), time(23, 59))
     return cohort

@@ -9,7 +9,6 @@ store instead.
 from __future__ import annotations
 
 import hashlib
-import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,6 +18,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms import clock
 from lms.extensions import db
 
 
@@ -42,7 +42,7 @@ class DatabaseStorage(Storage):
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimitCounter)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
+        now = clock.timestamp()
         table = RateLimitCounter.__table__
         stmt = self._insert().values(key=key, count=amount, expires_at=now + expiry)
         expired = table.c.expires_at <= now
@@ -58,7 +58,7 @@ class DatabaseStorage(Storage):
     def get(self, key: str) -> int:
         row = db.session.execute(
             sa.select(RateLimitCounter.count).where(
-                RateLimitCounter.key == key, RateLimitCounter.expires_at > time.time()
+                RateLimitCounter.key == key, RateLimitCounter.expires_at > clock.timestamp()
             )
         ).scalar()
         return int(row or 0)
@@ -67,7 +67,8 @@ class DatabaseStorage(Storage):
         row = db.session.execute(
             sa.select(RateLimitCounter.expires_at).where(RateLimitCounter.key == key)
         ).scalar()
-        return float(row) if row and row > time.time() else time.time()
+        now = clock.timestamp()
+        return float(row) if row and row > now else now
 
     def check(self) -> bool:
         db.session.execute(sa.select(1))
@@ -111,7 +112,7 @@ def hit(setting: str, scope: str, value: str) -> bool:
 def retry_after(setting: str, scope: str, value: str) -> int:
     """Seconds until the current window of this limit ends."""
     stats = _limiter().get_window_stats(limit_item(setting), scope, _identifier(value))
-    return max(int(stats.reset_time - time.time()) + 1, 1)
+    return max(int(stats.reset_time - clock.timestamp()) + 1, 1)
 
 
 def clear(setting: str, scope: str, value: str) -> None:
@@ -121,5 +122,5 @@ def clear(setting: str, scope: str, value: str) -> None:
 def purge_expired() -> int:
     """Delete counters whose window has ended; run from the scheduler now and then."""
     return db.session.execute(
-        sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= time.time())
+        sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= clock.timestamp())
     ).rowcount

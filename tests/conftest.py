@@ -1,4 +1,9 @@
-"""Fixtures: one app and database per test run (made by the migrations), emptied after each test."""
+"""Fixtures: one app and database per test run (made by the migrations), emptied after each test.
+
+Every test runs at one fixed instant, ``NOW``: the app's clock is frozen there (route
+and browser tests included), and the ``now`` fixture hands the same instant to tests
+that call services directly. A test that needs another moment moves the ``clock``.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,43 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
+from hypothesis import settings
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from lms import create_app
+from lms.clock import FrozenClock
 from lms.config import TestConfig
 from lms.extensions import db
 from tests.mailbox import Mailbox
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
+# The instant every test runs at, whatever the machine's date (see tests/test_clock.py).
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
-def database_url(tmp_dir) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.sqlite3"
+# A few examples per property while developing; `make test` runs the full profile.
+settings.register_profile("fast", max_examples=25, deadline=None)
+settings.register_profile("full", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+def database_url(tmp_dir, worker: str) -> str:
+    """SQLite in a temporary folder, or one PostgreSQL database per xdist worker."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir}/test.sqlite3"
+    if worker in ("", "master"):
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -42,9 +72,10 @@ def _reset_schema(engine: sa.Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def _app(mailbox, tmp_path_factory):
+def _app(mailbox, tmp_path_factory, worker_id):
     config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = database_url(tmp_path_factory.mktemp("db"))
+    config.CLOCK = FrozenClock(NOW)
+    config.SQLALCHEMY_DATABASE_URI = database_url(tmp_path_factory.mktemp("db"), worker_id)
     config.MAIL_SERVER = "127.0.0.1"
     config.MAIL_PORT = mailbox.port
     config.MAIL_FILE_DIR = str(tmp_path_factory.mktemp("mail"))
@@ -81,6 +112,7 @@ def app(_app, mailbox):
         _app.extensions.pop("lms_ratelimit", None)
         _app.config.clear()
         _app.config.update(saved)
+        _app.extensions["clock"].set(NOW)
         mailbox.clear()
         ctx.pop()
 
@@ -99,10 +131,38 @@ class Client(FlaskClient):
         return response
 
     def csrf_token(self) -> str:
-        page = self._isolated_open("/", method="GET")
-        match = CSRF_RE.search(page.get_data(as_text=True))
-        assert match, "no CSRF token on the start page"
-        return match.group(1)
+        """A valid token for this client's session, made from the session itself when it has one.
+
+        The signed token is what Flask-WTF puts in pages; only a session without a raw
+        token yet costs a page load.
+        """
+        with self.session_transaction() as sess:
+            has_token = "csrf_token" in sess
+        if not has_token:
+            page = self._isolated_open("/", method="GET")
+            match = CSRF_RE.search(page.get_data(as_text=True))
+            assert match, "no CSRF token on the start page"
+            return match.group(1)
+        with self.session_transaction() as sess:
+            raw = sess["csrf_token"]
+        config = self.application.config
+        # Signed as flask_wtf.csrf.generate_csrf signs it (which caches in ``g``, shared here).
+        signer = URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"],
+                                        salt="wtf-csrf-token")
+        return signer.dumps(raw)
+
+    def login_session(self, user) -> None:
+        """Log ``user`` in the way the login form leaves the session, without the form."""
+        with self.application.test_request_context(environ_base=self.environ_base):
+            identifier = _create_identifier()  # what Flask-Login's session protection checks
+        with self.session_transaction() as sess:
+            locale = sess.get("locale")
+            sess.clear()
+            if locale:
+                sess["locale"] = locale
+            sess["_user_id"] = user.session_token
+            sess["_fresh"] = True
+            sess["_id"] = identifier
 
     def open(self, *args, csrf: bool = True, htmx: bool = False, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
@@ -123,7 +183,14 @@ def client(app):
 
 @pytest.fixture
 def now() -> datetime:
-    return datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    """The fixed instant of the test run (the app's frozen clock shows the same)."""
+    return NOW
+
+
+@pytest.fixture
+def clock(app) -> FrozenClock:
+    """The app's frozen clock; a test may move it, and it is back at NOW for the next test."""
+    return app.extensions["clock"]
 
 
 class Auth:
@@ -131,6 +198,18 @@ class Auth:
         self.client = client
 
     def login(self, user_or_email, password: str | None = None):
+        """Log in; through the session unless a password is given (then through the form)."""
+        from lms.auth.services import find_user_by_email
+
+        if password is None:
+            user = user_or_email if hasattr(user_or_email, "session_token") else find_user_by_email(user_or_email)
+            assert user is not None and user.is_active, f"no active user {user_or_email!r}"
+            self.client.login_session(user)
+            return None
+        return self.login_form(user_or_email, password)
+
+    def login_form(self, user_or_email, password: str | None = None):
+        """Log in through the login form, as a person does."""
         from tests.factories import PASSWORD
 
         email = getattr(user_or_email, "email", user_or_email)

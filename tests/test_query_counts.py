@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bench.__main__ import count_statements, plan
 from bench.dataset import Scale, build
-from tests.conftest import _empty_tables
+from tests.conftest import NOW, _empty_tables
 
 SMALL = Scale(coaches=50, cohorts=10, enrolments=100, attendance=150, certificates=10)
 LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certificates=100)
@@ -16,7 +16,7 @@ LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certif
 
 def _counts(app, scale: Scale) -> dict[str, int]:
     _empty_tables()
-    data = build(seed=7, scale=scale)
+    data = build(NOW, seed=7, scale=scale)
     pages = plan(app, data)
     reads = count_statements(app, [p for p in pages if p["lines"][0][0] == "GET"])
     writes = count_statements(app, [p for p in pages if p["lines"][0][0] == "POST"])

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.learning.models import Lesson, QuizOption, QuizQuestion
 from tests.access import world_extensions
 from tests.conftest import Client
-from tests.factories import PASSWORD, add_enrolment
+from tests.factories import add_enrolment
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def world(app, make_user, make_region, region, other_region, make_organisation, 
         "empty_region_id": empty_region.id,
         "organisation_id": organisation.id,
         "other_user_id": other_coach.id,
-        "reset_token": make_reset_token(other_coach),
+        "reset_token": make_reset_token(other_coach, now),
         "programme": programme,
         "programme_id": programme.id,
         "module_id": module.id,
@@ -112,6 +112,5 @@ def client_for(app, world, role) -> Client:
     app.test_client_class = Client
     client = app.test_client()
     if role != "anonymous":
-        response = client.post("/login", data={"email": world["users"][role].email, "password": PASSWORD})
-        assert response.status_code == 303
+        client.login_session(world["users"][role])
     return client

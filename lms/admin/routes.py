@@ -5,13 +5,19 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import clock
 from lms.admin import bp
-from lms.admin.forms import ConfirmForm, MunicipalityForm, OrganisationForm, RegionForm, UserForm
+from lms.admin.forms import (
+    ConfirmForm,
+    MunicipalityForm,
+    OrganisationForm,
+    RegionForm,
+    UserForm,
+)
 from lms.admin.services import save_user, user_list_query
 from lms.auth.access import admin_required
 from lms.auth.models import Role, User
 from lms.auth.services import AccountError, make_reset_token
-from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
 from lms.htmx import redirect_to, render
@@ -87,7 +93,7 @@ def _save_user_from(form: UserForm, user: User | None):
         roles={Role(r) for r in form.roles.data or []},
         coordinator_regions=regions,
         password=form.password.data or None,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -113,7 +119,9 @@ def user_new():
                     recipient=user.email,
                     locale=user.locale,
                     user_id=user.id,
-                    context={"user": user, "url": external_url("auth.reset_password", token=make_reset_token(user))},
+                    context={"user": user, "url": external_url("auth.reset_password",
+                                                                token=make_reset_token(user, clock.now()))},
+                    now=clock.now(),
                 )
             db.session.commit()
             flash(_("The account for %(name)s has been created.", name=user.name), "success")
@@ -157,7 +165,7 @@ def regions():
     status = 200
     if form.validate_on_submit():
         try:
-            region = save_region(current_user, None, name=form.name.data, now=utcnow())
+            region = save_region(current_user, None, name=form.name.data, now=clock.now())
         except PlaceError as exc:
             form.name.errors.append(exc.message)
             status = 422
@@ -183,7 +191,7 @@ def region_edit(region_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            save_region(current_user, region, name=form.name.data, now=utcnow())
+            save_region(current_user, region, name=form.name.data, now=clock.now())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)
@@ -201,7 +209,7 @@ def _confirm_delete(obj, kind: str, delete, back: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            delete(current_user, obj, utcnow())
+            delete(current_user, obj, clock.now())
             db.session.flush()
         except PlaceError as exc:
             db.session.rollback()
@@ -238,7 +246,7 @@ def municipalities():
         try:
             municipality = save_municipality(
                 current_user, None, name=form.name.data, region=_get_or_404(Region, form.region_id.data),
-                now=utcnow(),
+                now=clock.now(),
             )
         except PlaceError as exc:
             form.name.errors.append(exc.message)
@@ -264,7 +272,7 @@ def municipality_edit(municipality_id: int):
     if form.validate_on_submit():
         try:
             save_municipality(current_user, municipality, name=form.name.data,
-                              region=_get_or_404(Region, form.region_id.data), now=utcnow())
+                              region=_get_or_404(Region, form.region_id.data), now=clock.now())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)
@@ -301,7 +309,7 @@ def organisations():
         municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
             organisation = save_organisation(current_user, None, name=form.name.data, municipality=municipality,
-                                             now=utcnow())
+                                             now=clock.now())
         except PlaceError as exc:
             form.name.errors.append(exc.message)
             status = 422
@@ -326,7 +334,7 @@ def organisation_edit(organisation_id: int):
     if form.validate_on_submit():
         municipality = resolve_place(None, form.municipality_id.data, None)[1]
         try:
-            save_organisation(current_user, organisation, name=form.name.data, municipality=municipality, now=utcnow())
+            save_organisation(current_user, organisation, name=form.name.data, municipality=municipality, now=clock.now())
         except PlaceError as exc:
             db.session.rollback()
             form.name.errors.append(exc.message)

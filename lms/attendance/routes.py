@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from lms import clock
 from lms.attendance import bp
 from lms.attendance.forms import STATUS_LABELS, AllPresentForm, MakeUpForm, MarkForm
 from lms.attendance.models import AttendanceStatus
@@ -24,7 +25,6 @@ from lms.attendance.services import (
     set_attendance,
 )
 from lms.auth.models import Role, User
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.i18n import LOCAL_TZ
@@ -72,7 +72,7 @@ def session(session_id: int):
     session = _session_or_404(session_id)
     if not can_view(current_user, session):
         abort(403)
-    return render(PAGE, LIST, **_context(session, utcnow()))
+    return render(PAGE, LIST, **_context(session, clock.now()))
 
 
 def _after_change(session, changes, now, status: int = 200, make_up_form=None):
@@ -101,7 +101,7 @@ def mark(session_id: int, user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    now = utcnow()
+    now = clock.now()
     form = MarkForm()
     if not form.validate_on_submit():
         return _refused(session, _("Choose present, absent or excused."), now)
@@ -119,7 +119,7 @@ def all_present(session_id: int):
     session = _session_or_404(session_id)
     if not can_register(current_user, session):
         abort(403)
-    now = utcnow()
+    now = clock.now()
     try:
         before = len(roster(session).unregistered)
         changes = mark_all_present(current_user, session, now)
@@ -137,7 +137,7 @@ def make_up(session_id: int):
     session = _session_or_404(session_id)
     if not can_register(current_user, session):
         abort(403)
-    now = utcnow()
+    now = clock.now()
     form = MakeUpForm()
     form.user_id.choices = [("", "")] + [(user.id, user.name) for user, _title in make_up_candidates(session)]
     if not form.validate_on_submit():

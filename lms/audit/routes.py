@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, make_response, request, url_for
 from flask_babel import gettext as _
 
+from lms import clock
 from lms.audit import bp
 from lms.audit.forms import AuditFilterForm, parse_day, parse_object_id
 from lms.audit.labels import action_label, display_value, field_label, object_label
@@ -19,7 +20,6 @@ from lms.audit.services import (
     parent_ids,
 )
 from lms.auth.access import admin_required
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import render
 from lms.i18n import to_local
@@ -137,7 +137,7 @@ def export():
     _unused, filters = _form()
     response = make_response(events_csv(event_query(filters)))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    stamp = to_local(utcnow()).strftime("%Y%m%d-%H%M")
+    stamp = to_local(clock.now()).strftime("%Y%m%d-%H%M")
     response.headers["Content-Disposition"] = f'attachment; filename="auditlog-{stamp}.csv"'
     return response
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import enum_type, utcnow
+from lms import clock
+from lms.db import enum_type
 from lms.extensions import db
 from lms.regions.models import Municipality, Organisation, Region
 
@@ -47,8 +48,8 @@ class User(UserMixin, db.Model):
     wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Flask-Login's alternative id: rotating it ends every session of the user.
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
@@ -95,7 +96,7 @@ sa.Index("uq_user_email_lower", sa.func.lower(User.email), unique=True)
 class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
-    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     user: Mapped[User] = relationship(back_populates="role_grants")
 
@@ -117,7 +118,7 @@ class PasswordResetToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
 
     user: Mapped[User] = relationship()

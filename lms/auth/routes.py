@@ -4,9 +4,16 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms import ratelimit
+from lms import clock, ratelimit
 from lms.auth import bp
-from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from lms.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from lms.auth.models import Role
 from lms.auth.passwords import verify_password
 from lms.auth.services import (
@@ -20,7 +27,6 @@ from lms.auth.services import (
     update_profile,
     user_for_reset_token,
 )
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import is_htmx, render
 from lms.notifications.services import queue_mail
@@ -75,7 +81,7 @@ def login():
             )
             status = 429
         else:
-            user = authenticate(email, form.password.data, utcnow())
+            user = authenticate(email, form.password.data, clock.now())
             if user is None:
                 ratelimit.hit("LOGIN_LIMIT_ACCOUNT", "login-account", email)
                 ratelimit.hit("LOGIN_LIMIT_ADDRESS", "login-address", address)
@@ -129,7 +135,7 @@ def register():
                 organisation=organisation,
                 registration_number=form.registration_number.data,
                 locale=session.get("locale", "nl"),
-                now=utcnow(),
+                now=clock.now(),
             )
             db.session.flush()
         except AccountError as exc:
@@ -144,6 +150,7 @@ def register():
                 locale=user.locale,
                 user_id=user.id,
                 context={"user": user, "url": external_url("main.index")},
+                now=clock.now(),
             )
             _start_session(user, remember=False)
             db.session.commit()
@@ -174,9 +181,10 @@ def forgot_password():
                 user_id=user.id,
                 context={
                     "user": user,
-                    "url": external_url("auth.reset_password", token=make_reset_token(user)),
+                    "url": external_url("auth.reset_password", token=make_reset_token(user, clock.now())),
                     "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
                 },
+                now=clock.now(),
             )
         db.session.commit()
         # The same answer whether or not the address is known, so it reveals nothing.
@@ -193,13 +201,13 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = user_for_reset_token(token)
+    user = user_for_reset_token(token, clock.now())
     if user is None:
         return render("auth/reset_invalid.html", status=404)
     form = ResetPasswordForm()
     status = 200
     if form.validate_on_submit():
-        change_password(user, form.password.data, utcnow())
+        change_password(user, form.password.data, clock.now())
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
@@ -262,7 +270,7 @@ def password():
             status = 422
         else:
             user = current_user._get_current_object()
-            change_password(user, form.password.data, utcnow())
+            change_password(user, form.password.data, clock.now())
             db.session.commit()
             # The other sessions ended with the old token; this one continues with the new.
             login_user(user)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import PasswordResetToken, Role, User, UserRole
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
-from lms.db import utcnow
 from lms.extensions import db
 from lms.regions.models import Municipality, Organisation, Region
 
@@ -119,9 +118,8 @@ def _hash_reset_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def make_reset_token(user: User, now: datetime | None = None) -> str:
+def make_reset_token(user: User, now: datetime) -> str:
     """A new single-use reset link token for ``user``; only its hash is stored."""
-    now = now or utcnow()
     db.session.execute(  # the user's expired links, so the table stays small
         sa.delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id, PasswordResetToken.expires_at <= now)
     )
@@ -136,7 +134,7 @@ def make_reset_token(user: User, now: datetime | None = None) -> str:
     return token
 
 
-def user_for_reset_token(token: str, now: datetime | None = None) -> User | None:
+def user_for_reset_token(token: str, now: datetime) -> User | None:
     """The user a reset link belongs to, if it is genuine, unused and not expired."""
     if not isinstance(token, str) or len(token) != RESET_TOKEN_LENGTH:
         return None  # nothing like a token: no need to ask the database
@@ -145,7 +143,7 @@ def user_for_reset_token(token: str, now: datetime | None = None) -> User | None
         .options(joinedload(PasswordResetToken.user))
         .where(PasswordResetToken.token_hash == _hash_reset_token(token))
     ).scalar_one_or_none()
-    if row is None or row.expires_at <= (now or utcnow()) or not row.user.is_active:
+    if row is None or row.expires_at <= now or not row.user.is_active:
         return None
     return row.user
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms import ratelimit
+from lms import clock, ratelimit
 from lms.auth.access import staff_required
 from lms.calendar import bp, ical
 from lms.calendar.services import (
@@ -33,7 +33,6 @@ from lms.calendar.services import (
     video_cohort_ids,
 )
 from lms.cohorts.models import Cohort
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.urls import external_url, is_safe_next
@@ -88,7 +87,7 @@ def feed(token: str):
     if row is None:
         return _not_found()
     user = row.user
-    now = utcnow()
+    now = clock.now()
     sessions = personal_sessions(user, now)
     allowed = video_cohort_ids(user)
     with force_locale(user.locale):
@@ -115,7 +114,7 @@ def region_feed(slug: str):
     if region is None:
         return _not_found()
     body = ical.sessions_ics(
-        regional_sessions(region, utcnow()),
+        regional_sessions(region, clock.now()),
         name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
         description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
         refresh=timedelta(hours=6),
@@ -147,7 +146,7 @@ def _links(https: str) -> dict:
 
 
 def _page_context(user, new_token: str | None = None) -> dict:
-    now = utcnow()
+    now = clock.now()
     return {
         "token": token_of(user),
         "links": _links(external_url("calendar.feed", token=new_token)) if new_token else None,
@@ -171,7 +170,7 @@ def index():
 def regenerate():
     """Make a new personal feed link; the previous one stops working at once."""
     had_one = token_of(current_user) is not None
-    token = issue_token(current_user, utcnow())
+    token = issue_token(current_user, clock.now())
     db.session.commit()
     if had_one:  # a first link announces itself in the page
         flash(_("Your new calendar link is ready. The old link no longer works."), "success")

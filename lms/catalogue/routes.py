@@ -5,13 +5,24 @@ from datetime import date
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from lms.catalogue import bp
+from lms import clock
 from lms.auth.models import Role
+from lms.catalogue import bp
 from lms.cohorts.models import CohortStatus
-from lms.cohorts.services import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
-from lms.db import utcnow
+from lms.cohorts.services import (
+    can_manage,
+    can_read,
+    catalogue_months,
+    catalogue_query,
+    load_cohort,
+)
 from lms.enrolment.models import EnrolmentStatus
-from lms.enrolment.services import enrol_panel_context, expire_offers, interested_programmes, programmes_without_open_cohort
+from lms.enrolment.services import (
+    enrol_panel_context,
+    expire_offers,
+    interested_programmes,
+    programmes_without_open_cohort,
+)
 from lms.extensions import db
 from lms.forms import parse_id, sane_year
 from lms.htmx import render
@@ -66,7 +77,7 @@ def index():
         own_region=own_region,
         interest_programmes=interest_programmes,
         interested=interested,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -78,7 +89,7 @@ def cohort(cohort_id: int):
         abort(404)
     if cohort.status == CohortStatus.DRAFT and not can_manage(current_user, cohort):
         abort(404)
-    now = utcnow()
+    now = clock.now()
     # Offers whose time is up are passed on whenever the cohort is read, not only by the scheduler.
     if expire_offers(now, cohort):
         db.session.commit()

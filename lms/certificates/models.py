@@ -6,9 +6,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms import clock
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
-from lms.db import utcnow
 from lms.extensions import db
 from lms.programmes.models import Programme
 
@@ -40,7 +40,7 @@ class Certificate(db.Model):
     enrolment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrolment.id", ondelete="SET NULL"), index=True)
     programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id", ondelete="SET NULL"), index=True)
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="SET NULL"), index=True)
-    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(default=clock.now)
     valid_until: Mapped[date | None]
     snapshot: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     revoked_at: Mapped[datetime | None]

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from lms import ratelimit
+from lms import clock, ratelimit
 from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.certificates import bp
@@ -27,7 +35,6 @@ from lms.certificates.services import (
     revoke_certificate,
     status_of,
 )
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import redirect_to, render
 from lms.main.dashboard import panel
@@ -99,7 +106,7 @@ def _rows(certificates, now) -> list[dict]:
 @bp.get("/certificates/mine")
 @login_required
 def mine():
-    now = utcnow()
+    now = clock.now()
     certificates = db.session.execute(certificates_of(current_user)).scalars().all()
     return render("certificates/mine.html", rows=_rows(certificates, now), statuses=CertificateStatus)
 
@@ -119,7 +126,7 @@ def _mine_panel(user, now):
 @login_required
 def show(certificate_id: int):
     certificate = _visible_or_404(certificate_id)
-    context = _document_context(certificate, utcnow())
+    context = _document_context(certificate, clock.now())
     manage = can_manage(current_user)
     return render(
         "certificates/show.html",
@@ -134,7 +141,7 @@ def show(certificate_id: int):
 @login_required
 def pdf(certificate_id: int):
     certificate = _visible_or_404(certificate_id)
-    html = render_template("certificates/pdf.html", **_document_context(certificate, utcnow()))
+    html = render_template("certificates/pdf.html", **_document_context(certificate, clock.now()))
     data = html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
@@ -200,7 +207,7 @@ def verify(verification_id: str):
     certificate = find_by_verification_id(verification_id)
     if certificate is None:
         return _not_found(VerifyForm(formdata=None))
-    now = utcnow()
+    now = clock.now()
     replacement = certificate.replaced_by
     return render(
         "certificates/verify.html",
@@ -221,9 +228,9 @@ def verify(verification_id: str):
 def index():
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
-    now = utcnow()
+    now = clock.now()
     page = db.paginate(
-        certificate_list_query(search, status, now),
+        certificate_list_query(now, search, status),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
@@ -243,7 +250,7 @@ def _confirm(certificate_id: int, form_class, action, template: str, success):
         return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
     if form.validate_on_submit():
         try:
-            result = action(current_user._get_current_object(), certificate, form.reason.data, utcnow())
+            result = action(current_user._get_current_object(), certificate, form.reason.data, clock.now())
         except CertificateError as exc:
             db.session.rollback()
             if exc.field:

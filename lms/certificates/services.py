@@ -269,7 +269,7 @@ def certificates_of(user: User):
     )
 
 
-def certificate_list_query(search: str = "", status: str = "", now: datetime | None = None):
+def certificate_list_query(now: datetime, search: str = "", status: str = ""):
     """Staff list: search by number, holder's name (as certified or now) or programme."""
     stmt = (
         sa.select(Certificate)
@@ -288,7 +288,7 @@ def certificate_list_query(search: str = "", status: str = "", now: datetime | N
         if len(compact) >= 4:
             conditions.append(sa.func.replace(Certificate.number, "-", "").like(f"%{compact}%"))
         stmt = stmt.where(sa.or_(*conditions))
-    if status in {s.value for s in CertificateStatus} and now is not None:
+    if status in {s.value for s in CertificateStatus}:
         today = today_on(now)
         if status == CertificateStatus.REVOKED:
             stmt = stmt.where(Certificate.revoked_at.is_not(None))

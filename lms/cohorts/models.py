@@ -7,8 +7,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from lms import clock
 from lms.auth.models import User
-from lms.db import enum_type, utcnow
+from lms.db import enum_type
 from lms.extensions import db
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
@@ -72,8 +73,8 @@ class Cohort(db.Model):
     enrol_opens_at: Mapped[datetime | None]
     enrol_closes_at: Mapped[datetime | None]
     starts_at: Mapped[datetime | None] = mapped_column(index=True)  # first session, kept by the services
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
@@ -126,8 +127,8 @@ class Session(db.Model):
     )
     # iCalendar SEQUENCE: raised on every change a calendar client must notice.
     sequence: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     cancelled_at: Mapped[datetime | None]
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
@@ -150,7 +151,7 @@ class SessionChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=clock.now)
     kind: Mapped[str] = mapped_column(sa.String(30))  # rescheduled, moved, relinked, cancelled, ...
     before: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     after: Mapped[dict] = mapped_column(sa.JSON, default=dict)

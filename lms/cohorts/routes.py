@@ -6,10 +6,18 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import clock
 from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.cohorts import bp
-from lms.cohorts.forms import CancelForm, CohortFilterForm, CohortForm, NewCohortForm, SessionForm, StatusForm
+from lms.cohorts.forms import (
+    CancelForm,
+    CohortFilterForm,
+    CohortForm,
+    NewCohortForm,
+    SessionForm,
+    StatusForm,
+)
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.cohorts.services import (
     CohortError,
@@ -30,7 +38,6 @@ from lms.cohorts.services import (
     update_cohort,
     update_session,
 )
-from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import redirect_to, render
@@ -139,7 +146,7 @@ def new():
                 title=form.title.data, first_day=form.first_day.data, capacity=form.capacity.data,
                 enrol_opens_at=opens, enrol_closes_at=closes, description=form.description.data or "",
                 trainers=_selected_trainers(form), address=form.address.data or None,
-                video_url=form.video_url.data or None, now=utcnow(),
+                video_url=form.video_url.data or None, now=clock.now(),
             )
         except CohortError as exc:
             db.session.rollback()
@@ -163,7 +170,7 @@ def show(cohort_id: int):
         abort(403)
     from lms.enrolment.services import expire_offers, roster
 
-    now = utcnow()
+    now = clock.now()
     if expire_offers(now, cohort):  # offers whose time is up pass on whenever the cohort is read
         db.session.commit()
         cohort = load_cohort(cohort_id)
@@ -199,7 +206,7 @@ def edit(cohort_id: int):
             "enrol_opens_at": opens, "enrol_closes_at": closes,
         }
         try:
-            update_cohort(current_user, cohort, data=data, trainers=_selected_trainers(form), now=utcnow(),
+            update_cohort(current_user, cohort, data=data, trainers=_selected_trainers(form), now=clock.now(),
                           confirmed=form.confirm.data)
         except NeedsConfirmation as exc:
             db.session.rollback()
@@ -226,7 +233,7 @@ def status(cohort_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            change_status(current_user, cohort, CohortStatus(form.status.data), utcnow())
+            change_status(current_user, cohort, CohortStatus(form.status.data), clock.now())
         except CohortError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -255,7 +262,7 @@ def cancel(cohort_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            cancel_cohort(current_user, cohort, form.reason.data, utcnow(), confirmed=form.confirm.data)
+            cancel_cohort(current_user, cohort, form.reason.data, clock.now(), confirmed=form.confirm.data)
         except NeedsConfirmation as exc:
             db.session.rollback()
             form.confirm.errors = list(form.confirm.errors) + [exc.message]
@@ -293,7 +300,7 @@ def session_new(cohort_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            session = add_session(current_user, cohort, _session_data(form), utcnow())
+            session = add_session(current_user, cohort, _session_data(form), clock.now())
         except CohortError as exc:
             db.session.rollback()
             _set_field_error(form, exc)
@@ -321,7 +328,7 @@ def session_edit(session_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            changed = update_session(current_user, session, _session_data(form), utcnow())
+            changed = update_session(current_user, session, _session_data(form), clock.now())
         except CohortError as exc:
             db.session.rollback()
             _set_field_error(form, exc)
@@ -346,7 +353,7 @@ def session_cancel(session_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            cancel_session(current_user, session, form.reason.data, utcnow())
+            cancel_session(current_user, session, form.reason.data, clock.now())
         except CohortError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -364,7 +371,7 @@ def session_cancel(session_id: int):
 def session_restore(session_id: int):
     session = _session_or_404(session_id)
     try:
-        restore_session(current_user, session, utcnow())
+        restore_session(current_user, session, clock.now())
     except CohortError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -381,7 +388,7 @@ def session_delete(session_id: int):
     cohort_id = session.cohort_id
     if request.method == "POST":
         try:
-            delete_session(current_user, session, utcnow())
+            delete_session(current_user, session, clock.now())
         except CohortError as exc:
             db.session.rollback()
             flash(exc.message, "error")

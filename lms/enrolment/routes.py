@@ -5,13 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from lms import clock
 from lms.auth.access import roles_required, staff_required
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort
 from lms.cohorts.services import can_manage, load_cohort
-from lms.db import utcnow
 from lms.enrolment import bp
-from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm
+from lms.enrolment.forms import (
+    ActionForm,
+    AddCoachForm,
+    InterestForm,
+    MoveForm,
+    ReasonForm,
+)
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.enrolment.services import (
     EnrolmentError,
@@ -78,7 +84,7 @@ def enrol_view(cohort_id: int):
     cohort = load_cohort(cohort_id)
     if cohort is None:
         abort(404)
-    now = utcnow()
+    now = clock.now()
     try:
         result = enrol(current_user, cohort, now)
         db.session.commit()
@@ -112,7 +118,7 @@ def enrol_view(cohort_id: int):
 @login_required
 def cancel(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
-    now = utcnow()
+    now = clock.now()
     form = ActionForm()
     if form.validate_on_submit():
         was_waitlisted = enrolment.status == EnrolmentStatus.WAITLISTED
@@ -137,7 +143,7 @@ def accept(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
     cohort_id = enrolment.cohort_id
     try:
-        accept_offer(current_user, enrolment, utcnow())
+        accept_offer(current_user, enrolment, clock.now())
     except EnrolmentError as exc:
         db.session.commit()  # an expired offer was passed on; keep that
         flash(exc.message, "error")
@@ -153,7 +159,7 @@ def decline(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
     cohort_id = enrolment.cohort_id
     try:
-        decline_offer(current_user, enrolment, utcnow())
+        decline_offer(current_user, enrolment, clock.now())
     except EnrolmentError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -176,7 +182,7 @@ def interest():
         flash(_("You will no longer hear about new groups of %(title)s.", title=programme.title), "success")
     else:
         try:
-            register_interest(current_user, programme, utcnow())
+            register_interest(current_user, programme, clock.now())
         except EnrolmentError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -233,7 +239,7 @@ def _roster_response(cohort: Cohort, status: int = 200):
 @login_required
 def roster_view(cohort_id: int):
     cohort = _readable_cohort(cohort_id)
-    if expire_offers(utcnow(), cohort):
+    if expire_offers(clock.now(), cohort):
         db.session.commit()
     return render("enrolment/roster.html", "enrolment/_roster_section.html", **roster_context(cohort))
 
@@ -260,7 +266,7 @@ def approve_view(enrolment_id: int):
     enrolment = _staff_enrolment(enrolment_id)
     cohort = enrolment.cohort
     try:
-        approve(current_user, enrolment, utcnow())
+        approve(current_user, enrolment, clock.now())
     except EnrolmentError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -276,7 +282,7 @@ def _reason_action(enrolment_id: int, action, template: str, success: str):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            action(current_user, enrolment, form.reason.data, utcnow())
+            action(current_user, enrolment, form.reason.data, clock.now())
         except EnrolmentError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -316,7 +322,7 @@ def move_view(enrolment_id: int):
     if form.validate_on_submit():
         target = next(c for c in targets if c.id == form.cohort_id.data)
         try:
-            move(current_user, enrolment, target, utcnow(), overbook=form.overbook.data)
+            move(current_user, enrolment, target, clock.now(), overbook=form.overbook.data)
         except NeedsOverbooking:
             db.session.rollback()
             needs_overbook = True
@@ -355,7 +361,7 @@ def add_coach_view(cohort_id: int):
         flash(_("Choose a coach from the search results."), "error")
         return _roster_response(cohort, status=422 if is_htmx() else 200)
     try:
-        add_coach(current_user, cohort, user, utcnow(), overbook=form.overbook.data)
+        add_coach(current_user, cohort, user, clock.now(), overbook=form.overbook.data)
     except NeedsOverbooking:
         db.session.rollback()
         return render("enrolment/overbook.html", "enrolment/_overbook.html", cohort=cohort, user=user,

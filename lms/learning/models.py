@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import utcnow
+from lms import clock
 from lms.extensions import db
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ class Lesson(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
 
@@ -55,7 +55,7 @@ class LessonCompletion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lesson.id", ondelete="CASCADE"), index=True)
-    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class QuizAttempt(db.Model):
@@ -64,7 +64,7 @@ class QuizAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("module.id", ondelete="CASCADE"), index=True)
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(default=clock.now)
     score: Mapped[int]
     is_passed: Mapped[bool]
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)

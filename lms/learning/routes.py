@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms import clock
 from lms.admin.forms import ConfirmForm
 from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.cohorts.models import Cohort, Session
-from lms.db import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
@@ -116,7 +116,7 @@ def _learning_items(enrolments: list[Enrolment], now: datetime) -> list[dict]:
 @login_required
 def index():
     """Per enrolment: next session, module progress, attendance and what is still needed."""
-    now = utcnow()
+    now = clock.now()
     enrolments = db.session.execute(my_enrolments(current_user)).unique().scalars().all()
     return render("learning/index.html", items=_learning_items(enrolments, now), now=now)
 
@@ -183,7 +183,7 @@ def lesson_done(lesson_id: int):
     lesson = _get_or_404(Lesson, lesson_id)
     if learner_enrolment(current_user, lesson.module.programme_id) is None:
         abort(403)
-    changes = mark_lesson_done(current_user, lesson, utcnow())
+    changes = mark_lesson_done(current_user, lesson, clock.now())
     db.session.commit()
     flash_changes(changes, current_user)
     if is_htmx():
@@ -206,7 +206,7 @@ def quiz(module_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            attempt, _result, changes = submit_quiz(current_user, module, quiz_answers(form, module), utcnow())
+            attempt, _result, changes = submit_quiz(current_user, module, quiz_answers(form, module), clock.now())
         except LearningError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -270,7 +270,7 @@ def _lesson_form(module: Module, lesson: Lesson | None):
         pass  # the page below shows the preview of what was typed, nothing is saved
     elif form.validate_on_submit():
         saved = save_lesson(current_user, module, lesson, title=form.title.data, body=form.body.data or "",
-                            now=utcnow())
+                            now=clock.now())
         db.session.commit()
         flash(_("Lesson %(title)s has been saved.", title=saved.title), "success")
         return redirect_to(url_for("learning.module_content", module_id=module.id) + "#lessons")
@@ -311,7 +311,7 @@ def lesson_move(lesson_id: int):
     form = MoveForm()
     status = 200
     if form.validate_on_submit():
-        move_lesson(current_user, lesson, form.direction.data, utcnow())
+        move_lesson(current_user, lesson, form.direction.data, clock.now())
         db.session.commit()
     else:
         status = 422
@@ -325,7 +325,7 @@ def _confirm_delete(obj, kind: str, title: str, module_id: int, delete):
     form = ConfirmForm()
     back = url_for("learning.module_content", module_id=module_id)
     if form.validate_on_submit():
-        changes = delete(current_user, obj, utcnow())
+        changes = delete(current_user, obj, clock.now())
         db.session.commit()
         flash(_("%(title)s has been deleted.", title=title), "success")
         flash_changes(changes, current_user)
@@ -347,7 +347,7 @@ def quiz_settings(module_id: int):
     form = QuizSettingsForm()
     if form.validate_on_submit():
         update_quiz_settings(current_user, module, pass_mark=form.pass_mark.data, max_attempts=form.max_attempts.data,
-                             now=utcnow())
+                             now=clock.now())
         db.session.commit()
         flash(_("The quiz settings have been saved."), "success")
         return redirect_to(url_for("learning.module_content", module_id=module.id) + "#quiz")
@@ -363,7 +363,7 @@ def _question_form(module: Module, question: QuizQuestion | None):
     if form.validate_on_submit():
         try:
             save_question(current_user, module, question, text=form.text.data,
-                          explanation=form.explanation.data or "", options=form.options(), now=utcnow())
+                          explanation=form.explanation.data or "", options=form.options(), now=clock.now())
         except LearningError as exc:
             db.session.rollback()
             form.option_errors = [exc.message]
@@ -399,7 +399,7 @@ def question_move(question_id: int):
     form = MoveForm()
     status = 200
     if form.validate_on_submit():
-        move_question(current_user, question, form.direction.data, utcnow())
+        move_question(current_user, question, form.direction.data, clock.now())
         db.session.commit()
     else:
         status = 422
@@ -438,7 +438,7 @@ def cohort_progress(cohort_id: int):
         abort(404)
     if not can_view_cohort(current_user, cohort):
         abort(403)
-    now = utcnow()
+    now = clock.now()
     enrolments = db.session.execute(cohort_enrolments(cohort)).unique().scalars().all()
     progress = progress_for(enrolments, now)
     rows = [(e, progress[e.id]) for e in enrolments]

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
-from lms.db import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.htmx import render
 from lms.main import bp
@@ -16,7 +16,7 @@ def index():
     """The start page: what matters now for each of the user's roles."""
     from lms.main.dashboard import start_page_context
 
-    return render("main/index.html", **start_page_context(current_user, utcnow()))
+    return render("main/index.html", **start_page_context(current_user, clock.now()))
 
 
 @bp.get("/healthz")

@@ -13,13 +13,14 @@ from lms.cli import lms_cli
               help="Remind about sessions starting from now until the end of the day this many days ahead.")
 def send_reminders_command(days: int) -> None:
     """Queue session reminders for coaches and trainers (once per person per session)."""
-    from lms.db import utcnow
+    from lms import clock
     from lms.extensions import db
     from lms.notifications.reminders import queue_session_reminders
     from lms.notifications.services import deliver_due
 
-    queued = queue_session_reminders(utcnow(), days=days)
+    now = clock.now()
+    queued = queue_session_reminders(now, days=days)
     db.session.commit()
     click.echo(f"queued {queued} session reminder(s); `flask --app wsgi lms send-mail` sends them")
     if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        deliver_due()
+        deliver_due(now)

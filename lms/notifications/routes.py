@@ -8,15 +8,20 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import clock
 from lms.auth.access import admin_required
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.main.dashboard import panel
 from lms.notifications import bp
 from lms.notifications import cli as _cli  # noqa: F401 - registers `flask lms send-reminders`
-from lms.notifications.forms import STATUS_LABELS, OutboxFilterForm, ResendForm, kind_label
+from lms.notifications.forms import (
+    STATUS_LABELS,
+    OutboxFilterForm,
+    ResendForm,
+    kind_label,
+)
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.notifications.services import (
     MailError,
@@ -75,7 +80,7 @@ def resend_view(mail_id: int):
     form = ResendForm()
     if form.validate_on_submit():
         try:
-            queued = resend(current_user, item, utcnow())
+            queued = resend(current_user, item, clock.now())
         except MailError as exc:
             db.session.rollback()
             flash(exc.message, "error")

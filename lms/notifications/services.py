@@ -27,9 +27,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms import clock
 from lms.audit.services import record
 from lms.auth.models import User
-from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import build_message, send_message
 from lms.notifications.models import MailStatus, OutboxMail
@@ -64,7 +64,7 @@ def queue_mail(
     context: dict | None = None,
     attachments: list[dict] | None = None,
     dedupe_key: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> OutboxMail | None:
     """Render ``templates/mail/<template>.{subject.txt,txt,html}`` in the recipient's language and queue it.
 
@@ -73,13 +73,12 @@ def queue_mail(
     transaction that has not committed yet).
     """
     context = dict(context or {})
-    created = now or utcnow()
     with force_locale(locale):
         subject = render_template(f"mail/{template}.subject.txt", **context).strip()
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     values = {
-        "created_at": created,
+        "created_at": now,
         "kind": kind,
         "recipient": recipient,
         "user_id": user_id,
@@ -90,8 +89,7 @@ def queue_mail(
         "dedupe_key": dedupe_key,
         "status": MailStatus.PENDING,
         "attempts": 0,
-        # Due at once, also when the caller's clock (``now``) runs ahead of the sender's.
-        "next_attempt_at": min(created, utcnow()),
+        "next_attempt_at": now,
     }
     if dedupe_key is None:
         mail = OutboxMail(**values)
@@ -205,9 +203,8 @@ def message_for(mail: OutboxMail):
     )
 
 
-def send_one(mail_id: int, now: datetime | None = None) -> bool:
+def send_one(mail_id: int, now: datetime) -> bool:
     """Claim and send one mail; returns whether this call sent it."""
-    now = now or utcnow()
     attempt = _claim(mail_id, now)
     if attempt is None:
         return False
@@ -239,16 +236,13 @@ def due_ids(now: datetime, limit: int = 100) -> list[int]:
     )
 
 
-def deliver_due(now: datetime | None = None, limit: int = 100,
+def deliver_due(now: datetime, limit: int = 100,
                 should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Send every mail that is due, batch after batch; returns how many this call sent.
-
-    Without ``now`` each mail is stamped with the clock at its own sending.
-    """
+    """Send every mail that is due at ``now``, batch after batch; returns how many this call sent."""
     sent = 0
     tried: set[int] = set()
     while not should_stop():
-        batch = [mail_id for mail_id in due_ids(now or utcnow(), limit) if mail_id not in tried]
+        batch = [mail_id for mail_id in due_ids(now, limit) if mail_id not in tried]
         if not batch:
             break
         for mail_id in batch:
@@ -272,7 +266,7 @@ def deliver_queued_after_request() -> None:
     ids = [identity[0] for identity in (sa.inspect(mail).identity for mail in queued) if identity]
     for mail_id in ids:
         try:
-            send_one(mail_id)
+            send_one(mail_id, clock.now())
         except Exception:  # noqa: BLE001 - the outbox keeps it; the worker retries later
             db.session.rollback()
             log.exception("delivering mail %s after the request failed", mail_id)

@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 
+from lms import clock
 from lms.extensions import db
 from lms.notifications.services import deliver_due
 
@@ -27,7 +28,7 @@ def run_sender(*, loop: bool, interval: float, echo: Callable[[str], None] = pri
     total = 0
     while not stop.is_set():
         try:
-            sent = deliver_due(should_stop=stop.is_set)
+            sent = deliver_due(clock.now(), should_stop=stop.is_set)
         except Exception:  # noqa: BLE001 - a worker keeps going; a single round reports the error
             db.session.rollback()
             if not loop:

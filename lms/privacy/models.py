@@ -6,8 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms import clock
 from lms.auth.models import User
-from lms.db import enum_type, utcnow
+from lms.db import enum_type
 from lms.extensions import db
 
 
@@ -34,7 +35,7 @@ class ErasureRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
     reason: Mapped[str | None] = mapped_column(sa.String(1000))
     status: Mapped[ErasureStatus] = mapped_column(
         enum_type(ErasureStatus, "erasure_status"), default=ErasureStatus.PENDING, index=True

@@ -6,15 +6,21 @@ from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import clock
 from lms.auth.access import admin_required
 from lms.auth.models import Role, User
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import redirect_to, render
 from lms.i18n import to_local
 from lms.main.dashboard import panel
 from lms.privacy import bp
-from lms.privacy.forms import AnonymiseForm, ErasureRequestForm, ExportForm, RejectForm, WithdrawForm
+from lms.privacy.forms import (
+    AnonymiseForm,
+    ErasureRequestForm,
+    ExportForm,
+    RejectForm,
+    WithdrawForm,
+)
 from lms.privacy.models import ErasureRequest, ErasureStatus
 from lms.privacy.services import (
     PrivacyError,
@@ -55,7 +61,7 @@ def export():
     form = ExportForm()
     if not form.validate_on_submit():
         abort(400)
-    now = utcnow()
+    now = clock.now()
     data = export_data(current_user, now, lambda c: external_url("certificates.verify", verification_id=c.verification_id))
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     response = make_response(body)
@@ -76,7 +82,7 @@ def erasure():
     status = 200
     if form.validate_on_submit():
         try:
-            request_erasure(current_user, form.reason.data, utcnow())
+            request_erasure(current_user, form.reason.data, clock.now())
         except PrivacyError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -96,7 +102,7 @@ def withdraw():
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            withdraw_request(current_user, utcnow())
+            withdraw_request(current_user, clock.now())
         except PrivacyError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -132,7 +138,7 @@ def reject(request_id: int):
     status = 200
     if item.is_pending and form.validate_on_submit():
         try:
-            reject_request(current_user, item, form.note.data, utcnow())
+            reject_request(current_user, item, form.note.data, clock.now())
         except PrivacyError as exc:
             db.session.rollback()
             form.note.errors.append(exc.message)
@@ -153,7 +159,7 @@ def anonymise(user_id: int):
     user = db.session.get(User, user_id)
     if user is None or user.erased_at is not None:
         abort(404)
-    now = utcnow()
+    now = clock.now()
     problem = anonymise_problem(current_user, user)
     form = AnonymiseForm()
     status = 200

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import enum_type, utcnow
+from lms import clock
+from lms.db import enum_type
 from lms.extensions import db
 
 if TYPE_CHECKING:
@@ -45,8 +46,8 @@ class Programme(db.Model):
     requires_approval: Mapped[bool] = mapped_column(default=False)
     offer_hours: Mapped[int] = mapped_column(default=48)
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     archived_at: Mapped[datetime | None]
 
     modules: Mapped[list[Module]] = relationship(
@@ -81,7 +82,7 @@ class Module(db.Model):
     # Quiz settings; a module without questions has no quiz.
     pass_mark: Mapped[int | None] = mapped_column(default=70)
     max_attempts: Mapped[int | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     programme: Mapped[Programme] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(

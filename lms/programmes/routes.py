@@ -4,12 +4,17 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import clock
 from lms.auth.access import staff_required
-from lms.db import utcnow
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.programmes import bp
-from lms.programmes.forms import ArchiveForm, ModuleForm, ProgrammeForm, SessionTemplateForm
+from lms.programmes.forms import (
+    ArchiveForm,
+    ModuleForm,
+    ProgrammeForm,
+    SessionTemplateForm,
+)
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate
 from lms.programmes.services import (
     MODULE_FIELDS,
@@ -69,7 +74,7 @@ def new():
     form = ProgrammeForm()
     status = 200
     if form.validate_on_submit():
-        programme = save_programme(current_user, None, _data(form, PROGRAMME_FIELDS), utcnow())
+        programme = save_programme(current_user, None, _data(form, PROGRAMME_FIELDS), clock.now())
         db.session.commit()
         flash(_("Programme %(title)s has been created. Add its modules and session pattern.", title=programme.title),
               "success")
@@ -96,7 +101,7 @@ def edit(programme_id: int):
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
-        save_programme(current_user, programme, _data(form, PROGRAMME_FIELDS), utcnow())
+        save_programme(current_user, programme, _data(form, PROGRAMME_FIELDS), clock.now())
         db.session.commit()
         flash(_("The programme settings have been saved."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme.id))
@@ -111,7 +116,7 @@ def archive(programme_id: int):
     programme = _get(Programme, programme_id)
     if ArchiveForm().validate_on_submit():
         archived = request.form.get("archived") == "1"
-        set_archived(current_user, programme, archived, utcnow())
+        set_archived(current_user, programme, archived, clock.now())
         db.session.commit()
         flash(_("The programme has been archived: no new cohorts can be opened for it.") if archived
               else _("The programme is active again."), "success")
@@ -134,7 +139,7 @@ def module_add(programme_id: int):
     form = ModuleForm(prefix="module")
     if not form.validate_on_submit():
         return _modules_response(programme, module_form=form, status=422)
-    module = add_module(current_user, programme, _data(form, MODULE_FIELDS), utcnow())
+    module = add_module(current_user, programme, _data(form, MODULE_FIELDS), clock.now())
     db.session.commit()
     flash(_("Module %(title)s has been added.", title=module.title), "success")
     if not is_htmx():
@@ -149,7 +154,7 @@ def module_edit(module_id: int):
     form = ModuleForm(prefix="module", obj=module if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
-        update_module(current_user, module, _data(form, MODULE_FIELDS), utcnow())
+        update_module(current_user, module, _data(form, MODULE_FIELDS), clock.now())
         db.session.commit()
         flash(_("The module has been saved."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=module.programme_id) + "#modules")
@@ -165,7 +170,7 @@ def module_move(module_id: int):
     programme = module.programme
     if ArchiveForm().validate_on_submit():
         direction = -1 if request.form.get("direction") == "up" else 1
-        move_module(current_user, module, direction, utcnow())
+        move_module(current_user, module, direction, clock.now())
         db.session.commit()
     if not is_htmx():
         return redirect_to(url_for("programmes.edit", programme_id=programme.id) + "#modules")
@@ -179,7 +184,7 @@ def module_delete(module_id: int):
     form = ArchiveForm()
     if form.validate_on_submit():
         programme_id = module.programme_id
-        delete_module(current_user, module, utcnow())
+        delete_module(current_user, module, clock.now())
         db.session.commit()
         flash(_("The module has been deleted."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme_id) + "#modules")
@@ -201,7 +206,7 @@ def template_add(programme_id: int):
     if not form.validate_on_submit():
         return render("programmes/edit.html", "programmes/_pattern.html", status=422,
                       **_edit_context(programme, template_form=form))
-    template = save_template(current_user, programme, None, _template_data(form), utcnow())
+    template = save_template(current_user, programme, None, _template_data(form), clock.now())
     db.session.commit()
     flash(_("%(title)s has been added to the session pattern.", title=template.title), "success")
     if not is_htmx():
@@ -219,7 +224,7 @@ def template_edit(template_id: int):
         form.kind.data = template.kind.value
     status = 200
     if form.validate_on_submit():
-        save_template(current_user, template.programme, template, _template_data(form), utcnow())
+        save_template(current_user, template.programme, template, _template_data(form), clock.now())
         db.session.commit()
         flash(_("The planned session has been saved. Cohorts opened from now on use it."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=template.programme_id) + "#pattern")
@@ -235,7 +240,7 @@ def template_delete(template_id: int):
     programme_id = template.programme_id
     if ArchiveForm().validate_on_submit():
         try:
-            delete_template(current_user, template, utcnow())
+            delete_template(current_user, template, clock.now())
         except ProgrammeError as exc:
             db.session.rollback()
             flash(exc.message, "error")

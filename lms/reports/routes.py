@@ -4,9 +4,9 @@ from flask import abort, current_app, make_response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import clock
 from lms.auth.access import roles_required
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import render
@@ -184,7 +184,7 @@ def export_csv():
 def export_xlsx():
     report = _report_for_export()
     return _download(
-        exports.to_xlsx(report, utcnow()),
+        exports.to_xlsx(report, clock.now()),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         exports.filename(report, "xlsx"),
     )
@@ -230,14 +230,14 @@ def cohort(cohort_id: int):
 def accreditation(cohort_id: int):
     """The accreditation attendance list: registration numbers of those who met the rule."""
     cohort = _cohort_or_abort(cohort_id)
-    return render("reports/accreditation.html", cohort=cohort, result=accreditation_list(cohort, utcnow()))
+    return render("reports/accreditation.html", cohort=cohort, result=accreditation_list(cohort, clock.now()))
 
 
 @bp.get("/cohorts/<int:cohort_id>/accreditation.txt")
 @staff_access
 def accreditation_txt(cohort_id: int):
     cohort = _cohort_or_abort(cohort_id)
-    result = accreditation_list(cohort, utcnow())
+    result = accreditation_list(cohort, clock.now())
     name = "-".join(
         slugify(part)
         for part in (_("accreditation"), cohort.programme.accreditation_course_id or cohort.programme.title, cohort.title)

@@ -7,9 +7,9 @@ from tests.access import ADMIN, Route, p
 
 def extend_world(w: dict) -> None:
     from lms.audit.services import record
-    from lms.db import utcnow
+    from tests.conftest import NOW
 
-    event = record(w["users"]["staff"], "cohort.update", w["cohort"], now=utcnow(), summary=w["cohort"].title,
+    event = record(w["users"]["staff"], "cohort.update", w["cohort"], now=NOW, summary=w["cohort"].title,
                    before={"capacity": 16}, after={"capacity": 18})
     from lms.extensions import db
 

@@ -6,10 +6,10 @@ from datetime import date, time, timedelta
 
 from lms.calendar.services import issue_token
 from lms.cohorts.models import Cohort, CohortStatus, Session
-from lms.db import utcnow
 from lms.i18n import local_to_utc
 from lms.programmes.models import SessionKind
 from tests.access import EVERYONE, LOGGED_IN, STAFF, Route, p
+from tests.conftest import NOW
 
 NOBODY: frozenset[str] = frozenset()
 UNKNOWN_TOKEN = "x" * 43
@@ -19,7 +19,7 @@ def extend_world(w: dict) -> None:
     """A feed token for the coach, and a draft cohort (in the coordinator's region) with one session."""
     from lms.extensions import db
 
-    w["calendar_token"] = issue_token(w["users"]["coach"], utcnow())
+    w["calendar_token"] = issue_token(w["users"]["coach"], NOW)
     draft = Cohort(programme=w["programme"], region=w["region"], title="Groep in voorbereiding",
                    status=CohortStatus.DRAFT, trainers=[w["users"]["trainer"]])
     starts = local_to_utc(date(2027, 9, 7), time(9, 0))

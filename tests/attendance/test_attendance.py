@@ -11,11 +11,11 @@ from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
 from lms.cohorts.models import SessionStatus
-from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.notifications.models import OutboxMail
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_everyone_present_keeps_earlier_registrations_and_skips_late_enrolment(c
 
 
 def test_not_before_the_session_starts(client, auth, course, group, make_cohort):
-    upcoming = make_cohort(course["programme"], first=to_local(utcnow() + timedelta(days=3)).date(),
+    upcoming = make_cohort(course["programme"], first=to_local(NOW + timedelta(days=3)).date(),
                            trainers=[course["trainer"]])
     session = upcoming.sessions[0]
     auth.login(course["trainer"])
@@ -191,7 +191,7 @@ def test_trainer_of_another_cohort_cannot_register(client, auth, course, group, 
 
 
 def test_trainer_start_page_panel(client, auth, course, group, make_cohort):
-    today = make_cohort(course["programme"], first=to_local(utcnow()).date(), trainers=[course["trainer"]],
+    today = make_cohort(course["programme"], first=to_local(NOW).date(), trainers=[course["trainer"]],
                         title="Groep vandaag")
     auth.login(course["trainer"])
     page = client.get("/").get_data(as_text=True)

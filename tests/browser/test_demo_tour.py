@@ -9,8 +9,8 @@ from lms.demo import DEMO_PASSWORD, seed_demo
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo()
+def demo(app, now):
+    seed_demo(now)
 
 
 @pytest.mark.parametrize("email", [

@@ -7,11 +7,11 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.learning.models import Lesson, QuizOption, QuizQuestion
+from tests.conftest import NOW
 from tests.factories import PASSWORD
 
 
@@ -39,7 +39,7 @@ def test_coach_completes_trainer_registers_coach_sees_afgerond(page, make_progra
     second_module.lessons = [Lesson(position=1, title="Samenwerken met de POH", body="Korte lijnen.")]
     trainer = make_user(Role.TRAINER, name="Tineke Trainer", email="tineke@example.org")
     coach = make_user(Role.COACH, name="Sanne Bakker", email="sanne@example.org")
-    cohort = make_cohort(programme, first=to_local(utcnow() - timedelta(days=40)).date(), trainers=[trainer],
+    cohort = make_cohort(programme, first=to_local(NOW - timedelta(days=40)).date(), trainers=[trainer],
                          title="Groep Achterhoek")
     enrolled = cohort.starts_at - timedelta(days=20)
     db.session.add(Enrolment(cohort=cohort, user=coach, programme_id=programme.id, status=EnrolmentStatus.ENROLLED,

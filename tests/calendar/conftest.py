@@ -22,18 +22,15 @@ CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def feed_now(monkeypatch):
-    """Pin the clock the calendar routes read; returns a setter for moving it."""
-    import lms.calendar.routes as routes
-
-    current = {"now": FEED_NOW}
-    monkeypatch.setattr(routes, "utcnow", lambda: current["now"])
+def feed_now(clock):
+    """Put the app's clock at FEED_NOW; returns a setter for moving it."""
+    clock.set(FEED_NOW)
 
     def move(to: datetime) -> datetime:
-        current["now"] = to
+        clock.set(to)
         return to
 
-    move.now = lambda: current["now"]
+    move.now = clock.now
     return move
 
 

@@ -72,14 +72,13 @@ def test_no_reminder_for_inactive_accounts(coach, expiring):
     assert send_expiry_reminders(at(date(2027, 3, 1)), link) == 0
 
 
-def test_cli_command_queues_and_the_mail_arrives_in_the_coachs_language(app, coach, expiring, mailbox, monkeypatch):
+def test_cli_command_queues_and_the_mail_arrives_in_the_coachs_language(app, coach, expiring, mailbox, clock):
     certificate = expiring(coach)
     coach.locale = "en"
     db.session.commit()
     import lms.certificates.cli  # noqa: F401
-    import lms.db
 
-    monkeypatch.setattr(lms.db, "utcnow", lambda: at(date(2027, 3, 1)))
+    clock.set(at(date(2027, 3, 1)))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["lms", "certificate-reminders"])
     assert result.exit_code == 0, result.output

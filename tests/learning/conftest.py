@@ -8,11 +8,17 @@ import pytest
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
-from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from lms.learning.models import (
+    Lesson,
+    LessonCompletion,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+)
+from tests.conftest import NOW
 from tests.factories import add_enrolment
 
 
@@ -35,7 +41,7 @@ def course(app, make_programme, make_cohort, make_user, region):
     m2.lessons = [Lesson(position=1, title="Samenwerken", body="Korte lijnen.")]
     db.session.commit()
     trainer = make_user(Role.TRAINER, name="Tineke Trainer")
-    first = to_local(utcnow()).date() - timedelta(days=40)
+    first = to_local(NOW).date() - timedelta(days=40)
     cohort = make_cohort(programme, first=first, trainers=[trainer], title="Groep Achterhoek")
     return {"programme": programme, "m1": m1, "m2": m2, "q1": q1, "q2": q2, "cohort": cohort,
             "sessions": cohort.sessions, "trainer": trainer}
@@ -56,7 +62,7 @@ def finish_modules(app):
     """Mark every lesson done and pass every quiz of the programme for the user."""
 
     def finish(user, programme, when: datetime | None = None):
-        when = when or utcnow()
+        when = when or NOW
         for module in programme.modules:
             for lesson in module.lessons:
                 db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=when))

@@ -11,14 +11,19 @@ from lms.attendance.services import add_make_up, set_attendance
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
 from lms.cohorts.models import SessionStatus
-from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.learning.completion import ChangeKind, SessionState, evaluate, progress_for
 from lms.learning.models import Lesson
-from lms.learning.services import delete_lesson, mark_lesson_done, save_lesson, submit_quiz
+from lms.learning.services import (
+    delete_lesson,
+    mark_lesson_done,
+    save_lesson,
+    submit_quiz,
+)
 from lms.notifications.models import OutboxMail
+from tests.conftest import NOW
 
 
 def certificates_of(enrolment):
@@ -31,7 +36,7 @@ def test_completes_the_moment_the_last_fact_arrives(course, make_user, enrol, fi
     for session in course["sessions"]:
         attend(session, coach)
     finish_modules(coach, course["programme"])
-    now = utcnow()
+    now = NOW
     assert evaluate(enrolment, now).kind == ChangeKind.COMPLETED
     db.session.commit()
     assert enrolment.status == EnrolmentStatus.COMPLETED and enrolment.completed_at == now
@@ -50,8 +55,8 @@ def test_marking_the_last_lesson_done_completes(course, make_user, enrol, attend
     course["m2"].lessons.append(extra)
     db.session.commit()
     db.session.refresh(enrolment)
-    assert evaluate(enrolment, utcnow()) is None
-    [change] = mark_lesson_done(coach, extra, utcnow())
+    assert evaluate(enrolment, NOW) is None
+    [change] = mark_lesson_done(coach, extra, NOW)
     db.session.commit()
     assert change.kind == ChangeKind.COMPLETED and enrolment.status == EnrolmentStatus.COMPLETED
     assert len(certificates_of(enrolment)) == 1
@@ -62,7 +67,7 @@ def test_required_modules_and_quizzes(course, make_user, enrol, attend, finish_m
     enrolment = enrol(course["cohort"], coach)
     for session in course["sessions"]:
         attend(session, coach)
-    now = utcnow()
+    now = NOW
     for lesson in course["m1"].lessons + course["m2"].lessons:
         mark_lesson_done(coach, lesson, now)
     db.session.commit()
@@ -83,7 +88,7 @@ def test_absent_cancelled_and_optional_sessions(course, make_user, enrol, attend
     first, second, third = course["sessions"]
     attend(first, coach)
     attend(second, coach, AttendanceStatus.ABSENT)
-    now = utcnow()
+    now = NOW
     progress = progress_for([enrolment], now)[enrolment.id]
     assert [s.state for s in progress.sessions] == [SessionState.PRESENT, SessionState.ABSENT,
                                                    SessionState.UNREGISTERED]
@@ -103,7 +108,7 @@ def test_late_enrolment_is_not_absent_but_must_be_made_up(course, make_user, mak
     finish_modules(coach, course["programme"])
     attend(second, coach)
     attend(third, coach)
-    now = utcnow()
+    now = NOW
     state = progress_for([enrolment], now)[enrolment.id].for_session(first.id)
     assert state.state == SessionState.LATE and state.joined_late and not state.is_met
     assert evaluate(enrolment, now) is None
@@ -123,7 +128,7 @@ def test_make_up_in_another_cohort_counts(course, make_user, make_cohort, enrol,
     attend(second, coach, AttendanceStatus.EXCUSED)
     attend(third, coach)
     other = make_cohort(course["programme"], first=to_local(first.starts_at).date(), title="Groep Tiel")
-    now = utcnow()
+    now = NOW
     # The other cohort's first session is not the same session: it does not make up the second.
     attend(other.sessions[0], coach)
     assert evaluate(enrolment, now) is None
@@ -145,7 +150,7 @@ def test_make_up_in_another_programme_does_not_count(course, make_user, make_pro
     elsewhere = make_cohort(make_programme("Andere training"), first=to_local(first.starts_at).date())
     # Same position in the pattern, but another programme's template.
     attend(elsewhere.sessions[1], coach)
-    assert evaluate(enrolment, utcnow()) is None
+    assert evaluate(enrolment, NOW) is None
 
 
 def test_sessions_of_an_earlier_completion_do_not_count_again(course, make_user, make_cohort, enrol, attend,
@@ -156,7 +161,7 @@ def test_sessions_of_an_earlier_completion_do_not_count_again(course, make_user,
     for session in course["sessions"]:
         attend(session, coach)
     finish_modules(coach, course["programme"])
-    now = utcnow()
+    now = NOW
     again = make_cohort(course["programme"], first=(now - timedelta(days=1)).date(), title="Opfrisgroep")
     new = enrol(again, coach, at=now - timedelta(days=10))
     progress = progress_for([new, old], now)
@@ -171,7 +176,7 @@ def test_correction_withdraws_completion_and_tells_staff(course, make_user, enro
     first, second, third = course["sessions"]
     attend(first, coach)
     attend(second, coach)
-    now = utcnow()
+    now = NOW
     [done] = set_attendance(course["trainer"], third, coach, AttendanceStatus.PRESENT, now)
     db.session.commit()
     assert done.kind == ChangeKind.COMPLETED
@@ -205,7 +210,7 @@ def test_without_contact_address_every_staff_member_is_told(course, make_user, e
     attend(first, coach)
     attend(second, coach)
     attend(third, coach, AttendanceStatus.ABSENT)
-    assert evaluate(enrolment, utcnow()).kind == ChangeKind.WITHDRAWN
+    assert evaluate(enrolment, NOW).kind == ChangeKind.WITHDRAWN
     db.session.commit()
     mails = db.session.execute(sa.select(OutboxMail).order_by(OutboxMail.recipient)).scalars().all()
     assert [m.recipient for m in mails] == [s.email for s in staff]
@@ -219,7 +224,7 @@ def test_withdrawal_while_active_elsewhere_keeps_the_status(course, make_user, m
     finish_modules(coach, course["programme"])
     enrol(make_cohort(course["programme"], title="Volgende groep"), coach)
     attend(course["sessions"][0], coach, AttendanceStatus.ABSENT)
-    change = evaluate(old, utcnow())
+    change = evaluate(old, NOW)
     db.session.commit()
     # The coach already has an active enrolment in the programme, so this one cannot reopen.
     assert change.kind == ChangeKind.NO_LONGER_MET and old.status == EnrolmentStatus.COMPLETED
@@ -234,7 +239,7 @@ def test_content_added_later_does_not_withdraw(course, make_user, enrol, attend,
     finish_modules(coach, course["programme"])
     for session in course["sessions"]:
         attend(session, coach)
-    now = utcnow()
+    now = NOW
     save_lesson(staff, course["m2"], None, title="Nieuw", body="Nieuwe les", now=now)
     db.session.commit()
     assert evaluate(enrolment, now) is None and enrolment.status == EnrolmentStatus.COMPLETED
@@ -248,7 +253,7 @@ def test_deleting_the_last_open_lesson_completes(course, make_user, enrol, atten
     enrolment = enrol(course["cohort"], coach)
     for session in course["sessions"]:
         attend(session, coach)
-    now = utcnow()
+    now = NOW
     for lesson in course["m1"].lessons:
         mark_lesson_done(coach, lesson, now)
     submit_quiz(coach, course["m1"], {course["q1"].id: [course["q1"].options[0].id],

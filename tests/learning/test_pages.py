@@ -9,23 +9,23 @@ import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import LessonCompletion
+from tests.conftest import NOW
 
 
 @pytest.fixture
 def upcoming(course, make_cohort):
     """A cohort of the same programme whose sessions are all ahead."""
-    return make_cohort(course["programme"], first=(utcnow() + timedelta(days=20)).date(), title="Groep voorjaar")
+    return make_cohort(course["programme"], first=(NOW + timedelta(days=20)).date(), title="Groep voorjaar")
 
 
 def test_learning_page_shows_next_session_progress_attendance_and_what_is_needed(
         client, auth, course, upcoming, make_user, enrol):
     coach = make_user(Role.COACH)
-    enrol(upcoming, coach, at=utcnow() - timedelta(days=1))
-    db.session.add(LessonCompletion(user_id=coach.id, lesson_id=course["m1"].lessons[0].id, completed_at=utcnow()))
+    enrol(upcoming, coach, at=NOW - timedelta(days=1))
+    db.session.add(LessonCompletion(user_id=coach.id, lesson_id=course["m1"].lessons[0].id, completed_at=NOW))
     db.session.commit()
     auth.login(coach)
     page = client.get("/learn").get_data(as_text=True)
@@ -65,7 +65,7 @@ def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, make
 def test_completed_enrolment_says_afgerond(client, auth, course, make_user, enrol):
     coach = make_user(Role.COACH)
     enrolment = enrol(course["cohort"], coach, status=EnrolmentStatus.COMPLETED)
-    enrolment.completed_at = utcnow()
+    enrolment.completed_at = NOW
     db.session.commit()
     auth.login(coach)
     page = client.get("/learn").get_data(as_text=True)

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import LessonCompletion, QuizAttempt
+from tests.conftest import NOW
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def populate(course, make_user, enrol, attend, make_cohort):
             coach = make_user(Role.COACH, name=f"Coach {i:02d}")
             enrol(course["cohort"], coach, status=EnrolmentStatus.COMPLETED if i % 5 == 4 else EnrolmentStatus.ENROLLED)
             db.session.add(LessonCompletion(user_id=coach.id, lesson_id=course["m1"].lessons[0].id,
-                                            completed_at=utcnow()))
+                                            completed_at=NOW))
             db.session.add(QuizAttempt(user_id=coach.id, module_id=course["m1"].id, score=100, is_passed=i % 2 == 0,
                                        answers={}))
             for j, session in enumerate(course["sessions"]):

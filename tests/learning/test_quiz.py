@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.extensions import db
 from lms.learning.models import QuizAttempt
 from lms.learning.services import LearningError, score_quiz, submit_quiz
+from tests.conftest import NOW
 
 
 def right(course):
@@ -65,15 +65,15 @@ def test_attempt_limit(course, make_user, enrol):
     course["m1"].max_attempts = 2
     db.session.commit()
     for _ in range(2):
-        attempt, result, _changes = submit_quiz(coach, course["m1"], {}, utcnow())
+        attempt, result, _changes = submit_quiz(coach, course["m1"], {}, NOW)
         assert attempt.score == 0 and not attempt.is_passed
     with pytest.raises(LearningError, match="al je pogingen"):
-        submit_quiz(coach, course["m1"], right(course), utcnow())
+        submit_quiz(coach, course["m1"], right(course), NOW)
 
 
 def test_only_enrolled_coaches_submit(course, make_user):
     with pytest.raises(LearningError):
-        submit_quiz(make_user(Role.COACH), course["m1"], right(course), utcnow())
+        submit_quiz(make_user(Role.COACH), course["m1"], right(course), NOW)
 
 
 # Pages -------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_correct_answers_stay_hidden_until_passed(client, course, coach):
 def test_another_coachs_attempt_is_not_found(client, course, coach, make_user, enrol):
     other = make_user(Role.COACH)
     enrol(course["cohort"], other)
-    attempt, _result, _changes = submit_quiz(other, course["m1"], right(course), utcnow())
+    attempt, _result, _changes = submit_quiz(other, course["m1"], right(course), NOW)
     db.session.commit()
     assert client.get(f"/learn/attempts/{attempt.id}").status_code == 404
     assert client.get("/learn/attempts/999999").status_code == 404

@@ -20,6 +20,7 @@ from lms.extensions import db
 from lms.notifications.notices import notify_session_change
 from lms.notifications.services import deliver_due
 from lms.programmes.models import SessionKind
+from tests.conftest import NOW
 from tests.mailbox import html_of, text_of
 from tests.notifications.conftest import by_recipient, outbox
 
@@ -126,7 +127,7 @@ def test_a_cancelled_session_gives_the_reason_and_a_cancelled_event(group, mailb
     [event] = events(cora)
     assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1
 
-    deliver_due()
+    deliver_due(NOW)
     [message] = mailbox.wait_for("cora@example.org")
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == f"bijeenkomst-{meeting.id}.ics"

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import g
 
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.extensions import db
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.notifications.services import (
@@ -22,11 +21,13 @@ from lms.notifications.services import (
     send_one,
 )
 from lms.notifications.worker import run_sender
+from tests.conftest import NOW
 from tests.mailbox import html_of, text_of
 from tests.notifications.conftest import outbox, run_together
 
 
 def queue_welcome(user, **extra):
+    extra.setdefault("now", NOW)
     return queue_mail(kind="welcome", template="welcome", recipient=user.email, locale=user.locale,
                       user_id=user.id, context={"user": user, "url": "http://localhost/"}, **extra)
 
@@ -40,7 +41,7 @@ def test_a_committed_mail_goes_out_with_text_html_and_attachment(app, cora, mail
     queue_welcome(cora, attachments=[{"filename": "a.ics", "content_type": "text/calendar",
                                       "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}])
     db.session.commit()
-    assert deliver_due() == 1
+    assert deliver_due(NOW) == 1
     [message] = mailbox.wait_for("cora@example.org")
     assert message["Subject"] == "Welkom bij Welzijnscoach Academie"
     assert message["Message-ID"] == f"<outbox-{outbox()[0].id}@welzijnscoach-academie>"
@@ -50,7 +51,7 @@ def test_a_committed_mail_goes_out_with_text_html_and_attachment(app, cora, mail
     assert attachment.get_filename() == "a.ics" and attachment.get_content_type() == "text/calendar"
     [mail] = outbox()
     assert mail.status == MailStatus.SENT and mail.attempts == 1 and mail.sent_at is not None
-    assert deliver_due() == 0  # nothing left, nothing twice
+    assert deliver_due(NOW) == 0  # nothing left, nothing twice
     assert len(mailbox.messages) == 1
 
 
@@ -59,7 +60,7 @@ def test_a_rolled_back_transaction_sends_nothing(app, cora, mailbox):
     db.session.flush()  # even written to the table, inside the transaction
     db.session.rollback()
     assert outbox() == []
-    assert deliver_due() == 0
+    assert deliver_due(NOW) == 0
     assert mailbox.messages == []
 
 
@@ -67,11 +68,12 @@ def test_delivery_after_the_request_sends_only_what_was_committed(app, cora, mai
     with app.test_request_context("/"):
         committed = queue_welcome(cora)
         db.session.commit()
-        queue_mail(kind="welcome", template="welcome", recipient="rolled@example.org", context={"user": cora, "url": "x"})
+        queue_mail(kind="welcome", template="welcome", recipient="rolled@example.org", context={"user": cora, "url": "x"},
+                   now=NOW)
         db.session.flush()
         db.session.rollback()
         queue_mail(kind="welcome", template="welcome", recipient="forgotten@example.org",
-                   context={"user": cora, "url": "x"})
+                   context={"user": cora, "url": "x"}, now=NOW)
         db.session.flush()  # neither committed nor rolled back by the request
         deliver_queued_after_request()
         assert "queued_mail" not in g
@@ -84,7 +86,7 @@ def test_delivery_after_the_request_sends_only_what_was_committed(app, cora, mai
 def test_a_failed_attempt_is_retried_after_a_pause(app, cora, mailbox):
     queue_welcome(cora)
     db.session.commit()
-    now = utcnow()
+    now = NOW
     mailbox.fail_next = 1  # the server answers 451: try again later
     assert deliver_due(now) == 0
     [mail] = outbox()
@@ -107,7 +109,7 @@ def test_a_mail_that_keeps_failing_ends_failed(app, cora, mailbox):
     queue_welcome(cora)
     db.session.commit()
     mailbox.fail_next = 10
-    moment = utcnow()
+    moment = NOW
     for _attempt in range(5):
         deliver_due(moment)
         moment += timedelta(hours=7)
@@ -126,7 +128,7 @@ def test_a_refused_recipient_fails_at_once(app, cora, mailbox, monkeypatch):
     monkeypatch.setattr(mailbox.controller.handler, "handle_RCPT", handle_RCPT, raising=False)
     queue_welcome(cora)
     db.session.commit()
-    assert deliver_due() == 0
+    assert deliver_due(NOW) == 0
     [mail] = outbox()
     assert mail.status == MailStatus.FAILED and mail.attempts == 1 and "550" in mail.last_error
 
@@ -137,7 +139,7 @@ def test_an_unreachable_server_is_recorded_and_retried(app, cora, mailbox):
     app.config["MAIL_PORT"] = free_port()  # nobody listens there
     queue_welcome(cora)
     db.session.commit()
-    now = utcnow()
+    now = NOW
     assert deliver_due(now) == 0
     [mail] = outbox()
     assert mail.status == MailStatus.PENDING and "ConnectionRefusedError" in mail.last_error
@@ -148,7 +150,7 @@ def test_an_unreachable_server_is_recorded_and_retried(app, cora, mailbox):
 def test_a_stale_claim_of_a_dead_sender_is_taken_over(app, cora, mailbox):
     mail = queue_welcome(cora)
     db.session.commit()
-    now = utcnow()
+    now = NOW
     mail.status, mail.attempts, mail.locked_until = MailStatus.SENDING, 1, now + timedelta(minutes=5)
     db.session.commit()
     assert deliver_due(now) == 0  # another sender is on it
@@ -163,7 +165,7 @@ def test_a_sender_that_lost_its_claim_does_not_overwrite_the_outcome(app, cora, 
 
     mail = queue_welcome(cora)
     db.session.commit()
-    now = utcnow()
+    now = NOW
     real_send = services.send_message
 
     def slow_send(message):
@@ -196,7 +198,7 @@ def test_two_senders_at_once_send_every_mail_exactly_once(app, make_user, mailbo
         queue_welcome(user)
     db.session.commit()
 
-    sent = run_together(app, 4, lambda _i: deliver_due())
+    sent = run_together(app, 4, lambda _i: deliver_due(NOW))
 
     assert sum(sent) == 30
     assert len(mailbox.messages) == 30
@@ -211,7 +213,7 @@ def test_a_sender_behind_another_finds_nothing_left_to_send(app, cora, make_user
     queue_welcome(cora)
     queue_welcome(make_user(Role.COACH, email="bram@example.org"))
     db.session.commit()
-    now = utcnow()
+    now = NOW
     late_list = due_ids(now)
     assert len(late_list) == 2
     assert run_together(app, 1, lambda _i: deliver_due(now)) == [2]

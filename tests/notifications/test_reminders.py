@@ -11,7 +11,13 @@ from lms.cohorts.models import CohortStatus
 from lms.cohorts.services import SessionData, cancel_session, update_session
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
-from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
+from lms.learning.models import (
+    Lesson,
+    LessonCompletion,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+)
 from lms.notifications.reminders import horizon, queue_session_reminders
 from lms.programmes.models import SessionKind
 from tests.mailbox import html_of, text_of
@@ -152,7 +158,7 @@ def test_the_reminder_says_when_where_and_what_to_prepare(group, mailbox):
 
     from lms.notifications.services import deliver_due
 
-    deliver_due()
+    deliver_due(SUNDAY)
     [message] = mailbox.wait_for("cora@example.org")
     assert "dinsdag 16 maart 2027, 09:00–12:30" in text_of(message)
     assert '<a href="https://meet.example.org/x">' in html_of(message)
@@ -189,10 +195,8 @@ def test_two_runs_at_once_queue_each_reminder_once(app, group, make_user):
     assert len({m.dedupe_key for m in reminders()}) == 15
 
 
-def test_send_reminders_command_queues_and_the_mails_arrive(app, group, mailbox, monkeypatch):
-    import lms.db
-
-    monkeypatch.setattr(lms.db, "utcnow", lambda: SUNDAY)
+def test_send_reminders_command_queues_and_the_mails_arrive(app, group, mailbox, clock):
+    clock.set(SUNDAY)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["lms", "send-reminders"])
     assert result.exit_code == 0, result.output

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
-from lms.db import utcnow
 from lms.extensions import db
 from lms.notifications.models import MailStatus, OutboxMail
+from tests.conftest import NOW
 from tests.notifications.conftest import outbox
 
 
@@ -19,8 +19,8 @@ def add_mail(user=None, *, recipient=None, kind="welcome", status=MailStatus.SEN
              subject="Welkom bij Welzijnscoach Academie", body="Beste Cora Coach,\n\nWelkom.", created_at=None):
     mail = OutboxMail(kind=kind, recipient=recipient or user.email, user_id=user.id if user else None,
                       subject=subject, body_text=body, body_html=f"<p>{body}</p>", status=status, attempts=attempts,
-                      last_error=last_error, sent_at=utcnow() if status == MailStatus.SENT else None,
-                      created_at=created_at or utcnow())
+                      last_error=last_error, sent_at=NOW if status == MailStatus.SENT else None,
+                      created_at=created_at or NOW)
     db.session.add(mail)
     db.session.commit()
     return mail
@@ -165,7 +165,7 @@ def test_password_mails_and_mails_in_progress_are_not_resent(client, auth, admin
 
 def test_a_mail_waiting_for_its_retry_can_be_tried_now(client, auth, admin, cora, mailbox):
     waiting = add_mail(cora, status=MailStatus.PENDING, attempts=3, last_error="SMTPServerDisconnected")
-    waiting.next_attempt_at = utcnow() + timedelta(hours=1)
+    waiting.next_attempt_at = NOW + timedelta(hours=1)
     db.session.commit()
     auth.login(admin)
     assert "Probeer nu" in client.get("/admin/mail").get_data(as_text=True)
@@ -174,7 +174,7 @@ def test_a_mail_waiting_for_its_retry_can_be_tried_now(client, auth, admin, cora
 
 
 def test_admins_see_failed_mails_on_their_start_page(client, auth, admin, cora, failed, now):
-    add_mail(cora, status=MailStatus.FAILED, created_at=utcnow() - timedelta(days=45))  # old news
+    add_mail(cora, status=MailStatus.FAILED, created_at=NOW - timedelta(days=45))  # old news
     auth.login(admin)
     page = client.get("/").get_data(as_text=True)
     assert 'id="panel-mail-failed"' in page

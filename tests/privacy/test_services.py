@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.models import AuditEvent
-from lms.auth.models import Role, User
-from lms.auth.models import PasswordResetToken
+from lms.auth.models import PasswordResetToken, Role, User
 from lms.auth.services import authenticate, make_reset_token, user_for_reset_token
 from lms.calendar.models import CalendarToken
 from lms.calendar.services import issue_token
@@ -127,7 +126,7 @@ def test_anonymise_removes_what_identifies_the_person(story, now, region):
     issue_token(coach, now)
     db.session.add(Interest(user_id=coach.id, programme_id=story.programme.id, region_id=region.id, created_at=now))
     request = request_erasure(coach, "Ik stop.", now)
-    reset_token = make_reset_token(coach)
+    reset_token = make_reset_token(coach, now)
     db.session.commit()
 
     impact = anonymise_user(story.admin, coach, now, note="Op verzoek")
@@ -140,7 +139,7 @@ def test_anonymise_removes_what_identifies_the_person(story, now, region):
     assert not user.is_active and user.erased_at is not None and user.roles == set()
     assert user.municipality.name == "Doetinchem"  # the figures count by it
     assert authenticate("cora@example.org", PASSWORD, now) is None
-    assert user_for_reset_token(reset_token) is None
+    assert user_for_reset_token(reset_token, now) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordResetToken)) == 0
     assert db.session.execute(sa.select(CalendarToken)).first() is None
     assert db.session.execute(sa.select(Interest)).first() is None
