@@ -47,9 +47,10 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             raise RuntimeError("SECRET_KEY is empty; `make run` writes one to instance/secret_key.")
         raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
 
-    from lms import clock, hardening
+    from lms import clock, hardening, web
 
     clock.init_app(app)
+    web.init_app(app)  # the request's unit of work: its commit is the last after-request step
 
     hardening.init_app(app)  # JSON logs with request ids; refuses NUL before CSRF reads the form
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -136,9 +137,15 @@ BLUEPRINTS = (
 )
 
 
+# Domain modules without routes that connect receivers to the events of lms/domain.py.
+RECEIVERS = ("lms.completion.services",)
+
+
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
+    for module in RECEIVERS:
+        importlib.import_module(module)
     for package, prefix in BLUEPRINTS:
         importlib.import_module(f"lms.{package}.routes")
         bp = importlib.import_module(f"lms.{package}").bp
@@ -148,7 +155,6 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from lms.htmx import add_vary
     from lms.navigation import navigation
-    from lms.notifications.services import deliver_queued_after_request
 
     @app.after_request
     def _after(response):
@@ -158,7 +164,6 @@ def _register_hooks(app: Flask) -> None:
         if current_user.is_authenticated and "Cache-Control" not in response.headers:
             # Personal pages never go into shared caches or the browser's history cache.
             response.headers["Cache-Control"] = "no-store"
-        deliver_queued_after_request()
         return response
 
     @app.context_processor

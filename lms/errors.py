@@ -22,6 +22,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("No access"), _("You do not have access to this page.")),
         404: (_("Page not found"), _("The page you are looking for does not exist or has been moved.")),
         405: (_("Not allowed"), _("This action is not possible in this way.")),
+        409: (_("Changed in the meantime"), _("This was changed at the same moment by someone else. Please reload the page.")),
         413: (_("Too large"), _("What you sent is too large. Please send less at once.")),
         422: (_("Could not process"), _("Please check what you entered and try again.")),
         429: (_("Too many attempts"), _("Please wait a moment and try again.")),

@@ -26,6 +26,7 @@ from lms import create_app
 from lms.clock import FrozenClock
 from lms.config import TestConfig
 from lms.extensions import db
+from tests import ownership
 from tests.mailbox import Mailbox
 
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
@@ -72,7 +73,8 @@ def _reset_schema(engine: sa.Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def _app(mailbox, tmp_path_factory, worker_id):
+def _app(mailbox, tmp_path_factory, pytestconfig):
+    worker_id = getattr(pytestconfig, "workerinput", {}).get("workerid", "master")
     config = TestConfig()
     config.CLOCK = FrozenClock(NOW)
     config.SQLALCHEMY_DATABASE_URI = database_url(tmp_path_factory.mktemp("db"), worker_id)
@@ -80,6 +82,7 @@ def _app(mailbox, tmp_path_factory, worker_id):
     config.MAIL_PORT = mailbox.port
     config.MAIL_FILE_DIR = str(tmp_path_factory.mktemp("mail"))
     app = create_app(config)
+    ownership.install()  # every write to owned state is checked for its owner, all suite long
     with app.app_context():
         from flask_migrate import upgrade
 

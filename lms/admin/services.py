@@ -5,14 +5,34 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record, snapshot
 from lms.auth.models import Role, User, UserRole
 from lms.auth.passwords import hash_password
 from lms.auth.services import AccountError, email_taken, set_roles
 from lms.extensions import db
 from lms.regions.models import Region
+
+register_audit(
+    actions={
+        "user.create": (_l("Account created"),),
+        "user.update": (_l("Account changed"),),
+    },
+    objects={"user": _l("Account")},
+    fields={
+        "user_id": _l("Account"),
+        "email": _l("Email address"),
+        "locale": _l("Language"),
+        "registration_number": _l("Registration number"),
+        "is_active": _l("Account is active"),
+        "roles": _l("Roles"),
+        "coordinator_regions": _l("Coordinated regions"),
+        "password_set": _l("Password set"),
+    },
+)
 
 USER_FIELDS = ["name", "email", "locale", "region_id", "municipality_id", "organisation_id",
                "registration_number", "is_active"]

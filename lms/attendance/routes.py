@@ -29,7 +29,7 @@ from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.i18n import LOCAL_TZ
 from lms.learning.flashes import flash_changes
-from lms.main.dashboard import panel
+from lms.panels import panel
 
 PAGE = "attendance/session.html"
 LIST = "attendance/_list.html"

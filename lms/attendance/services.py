@@ -7,15 +7,24 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.learning.completion import LEARNING, CompletionChange, evaluate_many, joined_after, learning_enrolments
+
+register_audit(
+    actions={
+        "attendance.set": (_l("Attendance registered"),),
+    },
+    objects={"attendance": _l("Attendance")},
+)
 
 
 class AttendanceError(Exception):

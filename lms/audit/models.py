@@ -21,7 +21,10 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(sa.String(60), index=True)
     object_type: Mapped[str] = mapped_column(sa.String(40))
     object_id: Mapped[int | None]
+    # Events since round 2 keep the summary as parameters of the action's message, rendered
+    # in the reader's language (lms/audit/registry.py); older events have the text only.
     summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
 

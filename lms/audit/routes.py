@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from lms import clock
 from lms.audit import bp
 from lms.audit.forms import AuditFilterForm, parse_day, parse_object_id
-from lms.audit.labels import action_label, display_value, field_label, object_label
+from lms.audit.labels import action_label, display_value, field_label, object_label, summary_text
 from lms.audit.models import AuditEvent
 from lms.audit.services import (
     AuditFilter,
@@ -108,6 +108,7 @@ def _row_context(events: list[AuditEvent]) -> dict:
     return {
         "links": {event.id: object_url(event, parents) for event in events},
         "action_label": action_label,
+        "audit_summary": summary_text,
         "object_label": object_label,
         "field_label": field_label,
         "changes": changes,

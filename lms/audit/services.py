@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from lms.audit.labels import ACTION_LABELS, OBJECT_LABELS, action_label, object_label
+from lms.audit.labels import ACTIONS, OBJECT_LABELS, action_label, object_label, summary_text
 from lms.audit.models import AuditEvent
 from lms.auth.models import User
 from lms.extensions import db
@@ -46,12 +46,18 @@ def record(
     *,
     now: datetime,
     summary: str = "",
+    params: dict | None = None,
     before: dict | None = None,
     after: dict | None = None,
     object_type: str | None = None,
     object_id: int | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the current transaction."""
+    """Add an audit event to the current transaction.
+
+    ``params`` are the values of the action's summary message (lms/audit/labels.py), which
+    the log renders in the reader's language; ``summary`` is the plain text kept beside them
+    for searching (and the only summary events recorded before round 2 have).
+    """
     if obj is not None:
         object_type = object_type or type(obj).__name__.lower()
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
@@ -62,6 +68,7 @@ def record(
         object_type=object_type or "",
         object_id=object_id,
         summary=summary[:300],
+        params=_plain(params) if params is not None else None,
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
     )
@@ -115,7 +122,7 @@ def event_query(filters: AuditFilter = AuditFilter()):
 def known_actions() -> list[str]:
     """Every action with a label, and any other action the log holds."""
     stored = db.session.execute(sa.select(AuditEvent.action).distinct()).scalars()
-    return sorted(set(ACTION_LABELS) | set(stored))
+    return sorted(set(ACTIONS) | set(stored))
 
 
 def known_object_types() -> list[str]:
@@ -191,7 +198,7 @@ def events_csv(stmt) -> bytes:
             _csv_text(event.action),
             _csv_text(object_label(event.object_type)),
             "" if event.object_id is None else str(event.object_id),
-            _csv_text(event.summary),
+            _csv_text(summary_text(event)),
             _csv_text(event.before),
             _csv_text(event.after),
         ])

@@ -37,7 +37,7 @@ from lms.certificates.services import (
 )
 from lms.extensions import db
 from lms.htmx import redirect_to, render
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.urls import external_url
 
 VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form"}

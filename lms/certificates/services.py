@@ -10,13 +10,33 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.extensions import db
 from lms.i18n import to_local
+
+register_audit(
+    actions={
+        "certificate.issue": (_l("Certificate issued"),),
+        "certificate.revoke": (_l("Certificate revoked"),),
+        "certificate.reissue": (_l("Certificate reissued"),),
+    },
+    objects={"certificate": _l("Certificate")},
+    fields={
+        "number": _l("Number"),
+        "valid_until": _l("Valid until"),
+        "revoked_at": _l("Revoked on"),
+        "revoke_reason": _l("Reason for revoking"),
+        "replaced_by_id": _l("Replaced by"),
+        "reissue_of": _l("Replaces"),
+        "holder_name": _l("Holder"),
+    },
+)
 
 # No 0/O, 1/I/L or 5/S look-alikes: numbers are read aloud and typed over.
 NUMBER_ALPHABET = "2346789ABCDEFGHJKMNPQRTUVWXYZ"

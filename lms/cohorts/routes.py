@@ -42,7 +42,7 @@ from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import redirect_to, render
 from lms.i18n import local_to_utc, to_local
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.programmes.models import Programme, SessionKind
 from lms.programmes.services import active_programmes
 from lms.regions.models import Municipality, Region

@@ -12,8 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record, snapshot
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
@@ -23,6 +25,33 @@ from lms.i18n import local_to_utc, to_local
 from lms.notifications.notices import notify_cohort_cancelled, notify_session_change
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
+
+register_audit(
+    actions={
+        "cohort.create": (_l("Cohort created"),),
+        "cohort.update": (_l("Cohort changed"),),
+        "cohort.status": (_l("Cohort status changed"),),
+        "cohort.cancel": (_l("Cohort cancelled"),),
+        "session.create": (_l("Session added"),),
+        "session.update": (_l("Session changed"),),
+        "session.cancel": (_l("Session cancelled"),),
+        "session.restore": (_l("Session restored"),),
+        "session.delete": (_l("Session removed"),),
+    },
+    objects={"cohort": _l("Cohort"), "session": _l("Session")},
+    fields={
+        "starts_at": _l("Start"),
+        "ends_at": _l("End"),
+        "address": _l("Address"),
+        "room": _l("Room"),
+        "video_url": _l("Video link"),
+        "capacity": _l("Capacity"),
+        "enrol_opens_at": _l("Enrolment opens"),
+        "enrol_closes_at": _l("Enrolment closes"),
+        "trainers": _l("Trainers"),
+        "enrolments_cancelled": _l("Enrolments cancelled"),
+    },
+)
 
 COHORT_FIELDS = ["title", "description", "region_id", "municipality_id", "capacity", "enrol_opens_at",
                  "enrol_closes_at", "status"]

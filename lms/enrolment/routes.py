@@ -50,7 +50,7 @@ from lms.enrolment.services import (
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import is_htmx, redirect_to, render
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.programmes.models import Programme
 
 

@@ -25,8 +25,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
@@ -34,6 +36,22 @@ from lms.enrolment.models import ACTIVE, SEAT_HOLDING, Enrolment, EnrolmentStatu
 from lms.extensions import db
 from lms.programmes.models import Programme
 from lms.regions.models import Region
+
+register_audit(
+    actions={
+        "enrolment.add": (_l("Coach added to a cohort"),),
+        "enrolment.approve": (_l("Enrolment approved"),),
+        "enrolment.reject": (_l("Enrolment rejected"),),
+        "enrolment.cancel": (_l("Enrolment cancelled"),),
+        "enrolment.move": (_l("Enrolment moved"),),
+    },
+    objects={"enrolment": _l("Enrolment")},
+    fields={
+        "cohort_id": _l("Cohort"),
+        "enrolment_id": _l("Enrolment"),
+        "overbooked": _l("Overbooked"),
+    },
+)
 
 OFFER_REMINDER_BEFORE = timedelta(hours=12)
 

@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, Session, SessionStatus
@@ -46,6 +48,16 @@ from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import LessonCompletion, QuizAttempt
 from lms.programmes.models import Module, Programme
+
+register_audit(
+    actions={
+        "enrolment.completed": (_l("Programme completed"),),
+        "enrolment.completion_withdrawn": (_l("Completion withdrawn"),),
+    },
+    fields={
+        "completed_at": _l("Completed on"),
+    },
+)
 
 # Enrolments whose coach follows the content and is registered at sessions.
 LEARNING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)

@@ -54,7 +54,7 @@ from lms.learning.services import (
     submit_quiz,
     update_quiz_settings,
 )
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.programmes.models import Module, Programme
 
 NEEDS_MAKE_UP = (SessionState.ABSENT, SessionState.EXCUSED, SessionState.LATE)

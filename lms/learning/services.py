@@ -8,8 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
@@ -24,6 +26,29 @@ from lms.learning.completion import (
 )
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
 from lms.programmes.models import Module
+
+register_audit(
+    actions={
+        "module.quiz_settings": (_l("Quiz settings changed"),),
+        "lesson.create": (_l("Lesson added"),),
+        "lesson.update": (_l("Lesson changed"),),
+        "lesson.move": (_l("Lesson moved"),),
+        "lesson.delete": (_l("Lesson deleted"),),
+        "question.create": (_l("Quiz question added"),),
+        "question.update": (_l("Quiz question changed"),),
+        "question.move": (_l("Quiz question moved"),),
+        "question.delete": (_l("Quiz question deleted"),),
+    },
+    objects={"lesson": _l("Lesson"), "quiz_question": _l("Quiz question")},
+    fields={
+        "body": _l("Text"),
+        "text": _l("Question"),
+        "explanation": _l("Explanation"),
+        "options": _l("Answers"),
+        "pass_mark": _l("Pass mark"),
+        "max_attempts": _l("Maximum attempts"),
+    },
+)
 
 
 class LearningError(Exception):

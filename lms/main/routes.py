@@ -14,7 +14,7 @@ from lms.urls import is_safe_next
 @bp.get("/")
 def index():
     """The start page: what matters now for each of the user's roles."""
-    from lms.main.dashboard import start_page_context
+    from lms.panels import start_page_context
 
     return render("main/index.html", **start_page_context(current_user, clock.now()))
 

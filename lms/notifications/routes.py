@@ -13,7 +13,7 @@ from lms.auth.access import admin_required
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.notifications import bp
 from lms.notifications import cli as _cli  # noqa: F401 - registers `flask lms send-reminders`
 from lms.notifications.forms import (

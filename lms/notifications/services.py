@@ -25,14 +25,29 @@ import sqlalchemy as sa
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lms import clock
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.extensions import db
 from lms.mail import build_message, send_message
 from lms.notifications.models import MailStatus, OutboxMail
+from lms.web import after_commit
+
+register_audit(
+    actions={
+        "mail.resend": (_l("Mail sent again"),),
+    },
+    objects={"outboxmail": _l("Mail")},
+    fields={
+        "recipient": _l("Recipient"),
+        "attempts": _l("Attempts"),
+        "copy_of": _l("Copy of mail"),
+    },
+)
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +269,7 @@ def deliver_due(now: datetime, limit: int = 100,
     return sent
 
 
+@after_commit
 def deliver_queued_after_request() -> None:
     """Development and tests: send what this request queued, right after it committed."""
     queued = g.pop("queued_mail", None)

@@ -12,7 +12,7 @@ from lms.auth.models import Role, User
 from lms.extensions import db
 from lms.htmx import redirect_to, render
 from lms.i18n import to_local
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.privacy import bp
 from lms.privacy.forms import (
     AnonymiseForm,

@@ -452,6 +452,11 @@ def _scrub_events(events, names: list[str], values: bool = True) -> None:
             summary = summary.replace(n, ANONYMOUS_NAME)
         if summary != (event.summary or ""):
             changes["summary"] = summary
+        if isinstance(event.params, dict):
+            params = {k: (ANONYMOUS_NAME if isinstance(v, str) and v.strip() in names else v)
+                      for k, v in event.params.items()}
+            if params != event.params:
+                changes["params"] = params
         for attr in ("before", "after") if values else ():
             current = getattr(event, attr)
             if isinstance(current, dict) and PERSONAL_KEYS & current.keys():

@@ -6,11 +6,50 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record, snapshot
 from lms.extensions import db
 from lms.programmes.models import Module, Programme, SessionTemplate
 from lms.regions.services import slugify
+
+register_audit(
+    actions={
+        "programme.create": (_l("Programme created"),),
+        "programme.update": (_l("Programme changed"),),
+        "programme.archive": (_l("Programme archived"),),
+        "programme.unarchive": (_l("Programme taken out of the archive"),),
+        "module.create": (_l("Module added"),),
+        "module.update": (_l("Module changed"),),
+        "module.move": (_l("Module moved"),),
+        "module.delete": (_l("Module deleted"),),
+        "session_template.create": (_l("Planned session added"),),
+        "session_template.update": (_l("Planned session changed"),),
+        "session_template.delete": (_l("Planned session removed"),),
+    },
+    objects={"programme": _l("Programme"), "module": _l("Module"), "sessiontemplate": _l("Planned session")},
+    fields={
+        "day_offset": _l("Days after the start"),
+        "start_time": _l("Start time"),
+        "duration_minutes": _l("Duration (minutes)"),
+        "accreditation_body": _l("Accreditation body"),
+        "accreditation_course_id": _l("Accreditation ID"),
+        "accreditation_points": _l("Accreditation points"),
+        "validity_years": _l("Validity (years)"),
+        "certificate_issuer": _l("Certificate issuer"),
+        "cancellation_deadline_days": _l("Cancellation deadline (days)"),
+        "requires_approval": _l("Requires approval"),
+        "offer_hours": _l("Hours to accept an offer"),
+        "contact_email": _l("Contact address"),
+        "archived_at": _l("Archived on"),
+        "summary": _l("Summary"),
+        "kind": _l("Kind"),
+        "net_hours": _l("Net hours"),
+        "is_required": _l("Required"),
+        "order": _l("Order"),
+    },
+)
 
 PROGRAMME_FIELDS = [
     "title", "description", "net_hours", "accreditation_body", "accreditation_course_id",

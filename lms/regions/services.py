@@ -8,12 +8,35 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
 from lms.regions.models import Municipality, Organisation, Region
+
+register_audit(
+    actions={
+        "region.create": (_l("Region added"),),
+        "region.update": (_l("Region changed"),),
+        "region.delete": (_l("Region deleted"),),
+        "municipality.create": (_l("Municipality added"),),
+        "municipality.update": (_l("Municipality changed"),),
+        "municipality.delete": (_l("Municipality deleted"),),
+        "organisation.create": (_l("Organisation added"),),
+        "organisation.update": (_l("Organisation changed"),),
+        "organisation.delete": (_l("Organisation deleted"),),
+    },
+    objects={"region": _l("Region"), "municipality": _l("Municipality"), "organisation": _l("Organisation")},
+    fields={
+        "region_id": _l("Region"),
+        "municipality_id": _l("Municipality"),
+        "organisation_id": _l("Organisation"),
+        "slug": _l("Web address"),
+    },
+)
 
 
 class PlaceError(Exception):

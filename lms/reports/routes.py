@@ -10,7 +10,7 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import render
-from lms.main.dashboard import panel
+from lms.panels import panel
 from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
 from lms.regions.services import slugify

@@ -7,18 +7,16 @@ Templates live at ``templates/<feature>/_panel_<name>.html``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
-
-from lms.auth.models import Role
 
 
 @dataclass(frozen=True)
 class Panel:
     name: str
     template: str
-    roles: frozenset[Role]
+    roles: frozenset[Hashable]  # lms.auth.models.Role values
     order: int
     build: Callable[..., dict | None]
 
@@ -26,7 +24,7 @@ class Panel:
 PANELS: dict[str, Panel] = {}
 
 
-def panel(name: str, template: str, roles: tuple[Role, ...], order: int = 50):
+def panel(name: str, template: str, roles: tuple[Hashable, ...], order: int = 50):
     """Register a start-page panel for users holding any of ``roles``."""
 
     def decorator(build):

@@ -1,0 +1,1 @@
+"""Completion services (filled in by the refactor)."""

@@ -1,0 +1,57 @@
+"""What every feature's services share: the refusal they raise and the events they announce.
+
+A service that refuses an action raises a ``DomainError`` (or a feature's subclass) with a
+message for the user in the user's language and, where it belongs to one, the form field.
+The request's unit of work (``lms.web``) rolls the refused work back and shows the message.
+
+Features announce what happened through the signals below; features on a higher floor
+(see ARCHITECTURE.md) connect to them, so a lower feature never imports a higher one.
+A receiver returns what it changed (for example completion changes, which the route
+shows); ``gather`` collects those answers from one ``send``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; ``message`` is for the user, ``field`` names the form field."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+events = Namespace()
+
+# An enrolment's progress may have changed (attendance, a lesson, a quiz, a session or the
+# programme's rule changed). kwargs: enrolment_ids=None | user_ids=None, cohort_id=None,
+# programme_id=None, now, actor. Receivers return a list of completion changes.
+progress_changed = events.signal("progress-changed")
+
+# A cohort was cancelled. kwargs: cohort, reason, now, actor. Receivers return the
+# enrolments they ended (the enrolment feature ends every active enrolment).
+cohort_cancelled = events.signal("cohort-cancelled")
+
+# A session of a cohort was changed, cancelled, restored, added or deleted.
+# kwargs: session, kind ("changed" | "cancelled" | "restored" | "added" | "deleted"), now, actor.
+session_changed = events.signal("session-changed")
+
+
+def gather(signal, sender: Any = None, **kwargs) -> list:
+    """Send ``signal`` and return every receiver's answer, lists flattened, None left out."""
+    results: list = []
+    for _receiver, answer in signal.send(sender, **kwargs):
+        if answer is None:
+            continue
+        if isinstance(answer, (list, tuple)):
+            results.extend(answer)
+        else:
+            results.append(answer)
+    return results
