@@ -98,8 +98,11 @@ test-postgres: install-dev translations chromium
 tools:
 	@scripts/ensure-debian-packages.sh faketime:faketime
 
+# `make bench SCALE=10` measures on ten times the national dataset.
+SCALE ?= 1
 bench: install-dev translations
-	scripts/with-postgres.sh $(BIN)/python -m bench $(BENCH_ARGS)
+	@scripts/ensure-debian-packages.sh wrk:wrk redis-server:redis-server
+	scripts/with-postgres.sh $(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 # Re-pin the dependencies after editing requirements*.in.
 lock: install-dev

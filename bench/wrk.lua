@@ -31,7 +31,7 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'JSON{"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, "write": %d, ' ..
-    '"status": %d, "timeout": %d, "p50": %d, "p95": %d, "p99": %d}\n',
+    '"status": %d, "timeout": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
