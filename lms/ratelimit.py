@@ -29,7 +29,13 @@ class RateLimitCounter(db.Model):
 
 
 class DatabaseStorage(Storage):
-    """A fixed-window counter store in the request's own database transaction."""
+    """A fixed-window counter store in the application's database.
+
+    Every count is its own short transaction on a connection of its own: an attempt stays
+    counted whatever becomes of the request that made it (a refused login answers 422 and
+    rolls the request back, but the failed attempt must count). Callers count before they
+    write anything else, so on SQLite the counter never waits for the request's own lock.
+    """
 
     STORAGE_SCHEME = ["lms-database"]
 
@@ -38,7 +44,7 @@ class DatabaseStorage(Storage):
         return sa.exc.SQLAlchemyError
 
     def _insert(self):
-        dialect = db.session.get_bind().dialect.name
+        dialect = db.engine.dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimitCounter)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -53,32 +59,36 @@ class DatabaseStorage(Storage):
                 "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
             },
         ).returning(table.c.count)
-        return int(db.session.execute(stmt).scalar_one())
+        with db.engine.begin() as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     def get(self, key: str) -> int:
-        row = db.session.execute(
-            sa.select(RateLimitCounter.count).where(
-                RateLimitCounter.key == key, RateLimitCounter.expires_at > clock.timestamp()
-            )
-        ).scalar()
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(RateLimitCounter.count).where(
+                    RateLimitCounter.key == key, RateLimitCounter.expires_at > clock.timestamp()
+                )
+            ).scalar()
         return int(row or 0)
 
     def get_expiry(self, key: str) -> float:
-        row = db.session.execute(
-            sa.select(RateLimitCounter.expires_at).where(RateLimitCounter.key == key)
-        ).scalar()
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.select(RateLimitCounter.expires_at).where(RateLimitCounter.key == key)).scalar()
         now = clock.timestamp()
         return float(row) if row and row > now else now
 
     def check(self) -> bool:
-        db.session.execute(sa.select(1))
+        with db.engine.connect() as conn:
+            conn.execute(sa.select(1))
         return True
 
     def reset(self) -> int | None:
-        return db.session.execute(sa.delete(RateLimitCounter)).rowcount
+        with db.engine.begin() as conn:
+            return conn.execute(sa.delete(RateLimitCounter)).rowcount
 
     def clear(self, key: str) -> None:
-        db.session.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.key == key))
+        with db.engine.begin() as conn:
+            conn.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
 
 def _limiter() -> FixedWindowRateLimiter:
@@ -121,6 +131,7 @@ def clear(setting: str, scope: str, value: str) -> None:
 
 def purge_expired() -> int:
     """Delete counters whose window has ended; run from the scheduler now and then."""
-    return db.session.execute(
-        sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= clock.timestamp())
-    ).rowcount
+    with db.engine.begin() as conn:
+        return conn.execute(
+            sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= clock.timestamp())
+        ).rowcount
