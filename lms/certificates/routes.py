@@ -1,15 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
