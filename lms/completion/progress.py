@@ -19,7 +19,7 @@ from lms.cohorts.models import Cohort, Session, SessionStatus
 from lms.enrolment.completion import joined_after
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.learning.models import LessonCompletion, QuizAttempt
+from lms.learning.services import lessons_done, quizzes_passed
 from lms.programmes.models import Module
 
 
@@ -170,28 +170,9 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
     module_ids = {m.id for e in enrolments for m in e.programme.modules}
 
     done: dict[int, set[int]] = defaultdict(set)
-    if lesson_ids:
-        for user_id, lesson_id in db.session.execute(
-            sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids)
-            )
-        ):
-            done[user_id].add(lesson_id)
-
-    passed: set[tuple[int, int]] = set()
-    if module_ids:
-        passed = {
-            (user_id, module_id)
-            for user_id, module_id in db.session.execute(
-                sa.select(QuizAttempt.user_id, QuizAttempt.module_id)
-                .where(
-                    QuizAttempt.user_id.in_(user_ids),
-                    QuizAttempt.module_id.in_(module_ids),
-                    QuizAttempt.is_passed.is_(True),
-                )
-                .distinct()
-            )
-        }
+    for user_id, lesson_id in lessons_done(user_ids, lesson_ids):
+        done[user_id].add(lesson_id)
+    passed = quizzes_passed(user_ids, module_ids)
 
     records: dict[int, list[_Record]] = defaultdict(list)
     session_by_id: dict[int, Session] = {}

@@ -145,6 +145,29 @@ def done_lesson_ids(user: User, lessons: Iterable[Lesson]) -> set[int]:
     )
 
 
+def lessons_done(user_ids: Iterable[int], lesson_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(user id, lesson id) of the lessons these users marked done, among these lessons."""
+    user_ids, lesson_ids = set(user_ids), set(lesson_ids)
+    if not user_ids or not lesson_ids:
+        return set()
+    return set(db.session.execute(
+        sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
+    ).tuples())
+
+
+def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(user id, module id) of the quizzes these users passed, among these modules."""
+    user_ids, module_ids = set(user_ids), set(module_ids)
+    if not user_ids or not module_ids:
+        return set()
+    return set(db.session.execute(
+        sa.select(QuizAttempt.user_id, QuizAttempt.module_id).distinct()
+        .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
+               QuizAttempt.is_passed.is_(True))
+    ).tuples())
+
+
 def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list:
     """Record that the coach finished the lesson; returns the completion changes that follow."""
     if learner_enrolment(user, lesson.module.programme_id) is None:
