@@ -21,6 +21,7 @@ from lms.domain import DomainError
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.i18n import to_local
+from lms.programmes.models import SessionKind
 
 register_audit(
     actions={
@@ -185,6 +186,10 @@ class CertifiedSession:
     kind: str
     starts_at: datetime
     ends_at: datetime
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
 
 
 @dataclass(frozen=True)

@@ -325,6 +325,7 @@ def _move(actor: User, action: str, item, siblings: list, direction: str, name: 
     """Move a lesson or question up or down among its siblings, and record where it went."""
     before = item.position
     move(siblings, item, direction)
+    siblings.sort(key=lambda sibling: sibling.position)  # the loaded collection in its new order (not a change)
     item.module.updated_at = now
     params = {"name": name, "before": before, "after": item.position}
     record(actor, action, item, now=now, summary="{name}: {before} → {after}".format(**params), params=params,
