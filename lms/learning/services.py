@@ -150,10 +150,10 @@ def lessons_done(user_ids: Iterable[int], lesson_ids: Iterable[int]) -> set[tupl
     user_ids, lesson_ids = set(user_ids), set(lesson_ids)
     if not user_ids or not lesson_ids:
         return set()
-    return set(db.session.execute(
+    return {(user_id, lesson_id) for user_id, lesson_id in db.session.execute(
         sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id)
         .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
-    ).tuples())
+    )}
 
 
 def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -161,11 +161,11 @@ def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tu
     user_ids, module_ids = set(user_ids), set(module_ids)
     if not user_ids or not module_ids:
         return set()
-    return set(db.session.execute(
+    return {(user_id, module_id) for user_id, module_id in db.session.execute(
         sa.select(QuizAttempt.user_id, QuizAttempt.module_id).distinct()
         .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
                QuizAttempt.is_passed.is_(True))
-    ).tuples())
+    )}
 
 
 def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list:
