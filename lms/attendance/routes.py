@@ -88,11 +88,10 @@ def _answer(session, outcome: Outcome, now: datetime, make_up_form: MakeUpForm |
     """The list again (htmx) or the page; a refused change answers 422 where a form can show it."""
     if outcome:
         flash_changes(outcome.result, current_user)
-        status = 200
-    else:
-        status = 422
-    if is_htmx() or (make_up_form is not None and not outcome):
-        return render(PAGE, LIST, status=status, **_context(session, now, make_up_form if not outcome else None))
+        if is_htmx():
+            return render(PAGE, LIST, **_context(session, now))
+    elif is_htmx() or make_up_form is not None:
+        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
     return redirect_to(url_for("attendance.session", session_id=session.id))
 
 
