@@ -73,7 +73,13 @@ def _confirm_delete(obj, title: str, module_id: int, delete, is_lesson: bool):
 # Lessons -----------------------------------------------------------------------------------
 
 
-def _lesson_form(module: Module, lesson: Lesson | None):
+@bp.route("/manage/modules/<int:module_id>/lessons/new", methods=["GET", "POST"], endpoint="lesson_new")
+@bp.route("/manage/lessons/<int:lesson_id>", methods=["GET", "POST"], endpoint="lesson_edit")
+@staff_required
+def lesson_form(module_id: int | None = None, lesson_id: int | None = None):
+    """A new lesson for a module, or a lesson changed."""
+    lesson = db.get_or_404(Lesson, lesson_id) if lesson_id is not None else None
+    module = module_or_404(lesson.module_id if lesson else module_id)
     form = LessonForm(obj=lesson if request.method == "GET" else None)
     status = 200
     if request.method == "POST" and request.form.get("action") == "preview":
@@ -87,19 +93,6 @@ def _lesson_form(module: Module, lesson: Lesson | None):
         status = outcome.status
     return render("learning/lesson_form.html", form=form, module=module, lesson=lesson,
                   preview=form.body.data or "", status=status)
-
-
-@bp.route("/manage/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
-@staff_required
-def lesson_new(module_id: int):
-    return _lesson_form(module_or_404(module_id), None)
-
-
-@bp.route("/manage/lessons/<int:lesson_id>", methods=["GET", "POST"])
-@staff_required
-def lesson_edit(lesson_id: int):
-    lesson = db.get_or_404(Lesson, lesson_id)
-    return _lesson_form(module_or_404(lesson.module_id), lesson)
 
 
 @bp.post("/manage/preview")
@@ -143,7 +136,13 @@ def quiz_settings(module_id: int):
     return _content_page(module, settings=form, status=422)
 
 
-def _question_form(module: Module, question: QuizQuestion | None):
+@bp.route("/manage/modules/<int:module_id>/questions/new", methods=["GET", "POST"], endpoint="question_new")
+@bp.route("/manage/questions/<int:question_id>", methods=["GET", "POST"], endpoint="question_edit")
+@staff_required
+def question_form(module_id: int | None = None, question_id: int | None = None):
+    """A new quiz question for a module, or a question changed."""
+    question = db.get_or_404(QuizQuestion, question_id) if question_id is not None else None
+    module = module_or_404(question.module_id if question else module_id)
     form = QuestionForm(obj=question if request.method == "GET" else None)
     if request.method == "GET" and question is not None:
         form.fill_options(question.options)
@@ -154,19 +153,6 @@ def _question_form(module: Module, question: QuizQuestion | None):
         flash(_("The question has been saved."), "success")
         return redirect_to(_content_url(module.id, "#quiz"))
     return render("learning/question_form.html", form=form, module=module, question=question, status=outcome.status)
-
-
-@bp.route("/manage/modules/<int:module_id>/questions/new", methods=["GET", "POST"])
-@staff_required
-def question_new(module_id: int):
-    return _question_form(module_or_404(module_id), None)
-
-
-@bp.route("/manage/questions/<int:question_id>", methods=["GET", "POST"])
-@staff_required
-def question_edit(question_id: int):
-    question = db.get_or_404(QuizQuestion, question_id)
-    return _question_form(module_or_404(question.module_id), question)
 
 
 @bp.post("/manage/questions/<int:question_id>/move")
