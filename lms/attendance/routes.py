@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.attendance import bp
-from lms.attendance.forms import STATUS_LABELS, AllPresentForm, MakeUpForm, MarkForm
+from lms.attendance.forms import STATUS_LABELS, STATUS_STYLES, AllPresentForm, MakeUpForm, MarkForm
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import (
     add_make_up,
@@ -61,6 +61,7 @@ def _context(session, now: datetime, make_up_form: MakeUpForm | None = None) -> 
         "all_form": AllPresentForm(formdata=None),
         "make_up_form": form,
         "labels": STATUS_LABELS,
+        "styles": STATUS_STYLES,
         "statuses": list(AttendanceStatus),
         "session_kinds": SessionKind,
         "now": now,
