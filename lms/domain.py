@@ -31,8 +31,12 @@ class DomainError(Exception):
 events = Namespace()
 
 # An enrolment's progress may have changed (attendance, a lesson, a quiz, a session or the
-# programme's rule changed). kwargs: enrolment_ids=None | user_ids=None, cohort_id=None,
-# programme_id=None, now, actor. Receivers return a list of completion changes.
+# programme's rule changed). kwargs: ``now``, ``actor`` (may be None), and whom it concerns,
+# one of: ``cohort_id`` (every learning enrolment of that cohort); ``programme_id`` with
+# ``user_ids`` (those coaches in that programme); ``programme_id`` alone (the whole
+# programme, when its rule changed), with ``enrolled_only=True`` when content was removed
+# (only coaches still on the way can be affected). Receivers return a list of completion
+# changes (lms.completion.services.CompletionChange).
 progress_changed = events.signal("progress-changed")
 
 # A cohort was cancelled. kwargs: cohort, reason, now, actor. Receivers return the

@@ -13,6 +13,12 @@ STATUS_LABELS = {
     AttendanceStatus.ABSENT: _l("Absent"),
     AttendanceStatus.EXCUSED: _l("Excused"),
 }
+# The look of a registered status on the list (state-ok, state-bad, state-warn).
+STATUS_STYLES = {
+    AttendanceStatus.PRESENT: "ok",
+    AttendanceStatus.ABSENT: "bad",
+    AttendanceStatus.EXCUSED: "warn",
+}
 
 
 class MarkForm(FlaskForm):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask import abort, flash, url_for
 from flask_babel import gettext as _
@@ -9,10 +9,9 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.attendance import bp
-from lms.attendance.forms import STATUS_LABELS, AllPresentForm, MakeUpForm, MarkForm
+from lms.attendance.forms import STATUS_LABELS, STATUS_STYLES, AllPresentForm, MakeUpForm, MarkForm
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import (
-    AttendanceError,
     add_make_up,
     can_register,
     can_view,
@@ -25,11 +24,13 @@ from lms.attendance.services import (
     set_attendance,
 )
 from lms.auth.models import Role, User
+from lms.completion.flashes import flash_changes
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.i18n import LOCAL_TZ
-from lms.learning.flashes import flash_changes
 from lms.panels import panel
+from lms.programmes.models import SessionKind
+from lms.web import Outcome, perform
 
 PAGE = "attendance/session.html"
 LIST = "attendance/_list.html"
@@ -60,7 +61,9 @@ def _context(session, now: datetime, make_up_form: MakeUpForm | None = None) -> 
         "all_form": AllPresentForm(formdata=None),
         "make_up_form": form,
         "labels": STATUS_LABELS,
+        "styles": STATUS_STYLES,
         "statuses": list(AttendanceStatus),
+        "session_kinds": SessionKind,
         "now": now,
     }
 
@@ -75,19 +78,20 @@ def session(session_id: int):
     return render(PAGE, LIST, **_context(session, clock.now()))
 
 
-def _after_change(session, changes, now, status: int = 200, make_up_form=None):
-    flash_changes(changes, current_user)
-    if is_htmx():
-        return render(PAGE, LIST, status=status, **_context(session, now, make_up_form))
-    return redirect_to(url_for("attendance.session", session_id=session.id))
+def _registrar_or_403(session_id: int):
+    session = _session_or_404(session_id)
+    if not can_register(current_user, session):
+        abort(403)
+    return session
 
 
-def _refused(session, message: str, now: datetime, make_up_form=None):
-    db.session.rollback()
-    flash(message, "error")
-    if is_htmx():
-        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
-    if make_up_form is not None:
+def _answer(session, outcome: Outcome, now: datetime, make_up_form: MakeUpForm | None = None):
+    """The list again (htmx) or the page; a refused change answers 422 where a form can show it."""
+    if outcome:
+        flash_changes(outcome.result, current_user)
+        if is_htmx():
+            return render(PAGE, LIST, **_context(session, now))
+    elif is_htmx() or make_up_form is not None:
         return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
     return redirect_to(url_for("attendance.session", session_id=session.id))
 
@@ -95,70 +99,51 @@ def _refused(session, message: str, now: datetime, make_up_form=None):
 @bp.post("/sessions/<int:session_id>/attendance/<int:user_id>")
 @login_required
 def mark(session_id: int, user_id: int):
-    session = _session_or_404(session_id)
-    if not can_register(current_user, session):
-        abort(403)
+    session = _registrar_or_403(session_id)
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
     now = clock.now()
     form = MarkForm()
-    if not form.validate_on_submit():
-        return _refused(session, _("Choose present, absent or excused."), now)
-    try:
-        changes = set_attendance(current_user, session, user, AttendanceStatus(form.status.data), now)
-    except AttendanceError as exc:
-        return _refused(session, exc.message, now)
-    db.session.commit()
-    return _after_change(session, changes, now)
+    outcome = perform(form, lambda: set_attendance(current_user, session, user, AttendanceStatus(form.status.data), now))
+    if not outcome and outcome.error is None:
+        flash(_("Choose present, absent or excused."), "error")
+    return _answer(session, outcome, now)
 
 
 @bp.post("/sessions/<int:session_id>/attendance/all-present")
 @login_required
 def all_present(session_id: int):
-    session = _session_or_404(session_id)
-    if not can_register(current_user, session):
-        abort(403)
+    session = _registrar_or_403(session_id)
     now = clock.now()
-    try:
-        before = len(roster(session).unregistered)
-        changes = mark_all_present(current_user, session, now)
-    except AttendanceError as exc:
-        return _refused(session, exc.message, now)
-    db.session.commit()
-    flash(ngettext("%(num)d coach registered as present.", "%(num)d coaches registered as present.", before),
-          "success")
-    return _after_change(session, changes, now)
+    before = len(roster(session).unregistered)
+    outcome = perform(None, lambda: mark_all_present(current_user, session, now))
+    if outcome:
+        flash(ngettext("%(num)d coach registered as present.", "%(num)d coaches registered as present.", before),
+              "success")
+    return _answer(session, outcome, now)
 
 
 @bp.post("/sessions/<int:session_id>/attendance/make-up")
 @login_required
 def make_up(session_id: int):
-    session = _session_or_404(session_id)
-    if not can_register(current_user, session):
-        abort(403)
+    session = _registrar_or_403(session_id)
     now = clock.now()
     form = MakeUpForm()
     form.user_id.choices = [("", "")] + [(user.id, user.name) for user, _title in make_up_candidates(session)]
-    if not form.validate_on_submit():
-        return _refused(session, _("Choose a coach from the list."), now, form)
-    user = db.session.get(User, form.user_id.data)
-    try:
-        changes = add_make_up(current_user, session, user, now)
-    except AttendanceError as exc:
-        return _refused(session, exc.message, now, form)
-    db.session.commit()
-    flash(_("%(name)s has been registered as present (make-up).", name=user.name), "success")
-    return _after_change(session, changes, now)
+    outcome = perform(form, lambda: add_make_up(current_user, session, db.session.get(User, form.user_id.data), now))
+    if outcome:
+        visitor = db.session.get(User, form.user_id.data)
+        flash(_("%(name)s has been registered as present (make-up).", name=visitor.name), "success")
+    elif outcome.error is None:
+        flash(_("Choose a coach from the list."), "error")
+    return _answer(session, outcome, now, form)
 
 
 @panel("attendance_to_register", "attendance/_panel_sessions.html", (Role.TRAINER,), order=15)
 def sessions_panel(user, now):
     """The trainer's sessions: the past fortnight's with registrations missing, today's, and the next fortnight's."""
-    from datetime import datetime as dt
-    from datetime import time, timedelta
-
-    today = dt.combine(now.astimezone(LOCAL_TZ).date(), time(0, 0), tzinfo=LOCAL_TZ)
+    today = datetime.combine(now.astimezone(LOCAL_TZ).date(), time(0, 0), tzinfo=LOCAL_TZ)
     items = sessions_to_register(user, today - timedelta(days=14), today + timedelta(days=15))
     items = [i for i in items if i.session.starts_at > now or i.session.starts_at >= today or i.missing]
     if not items:

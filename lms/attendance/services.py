@@ -1,4 +1,4 @@
-"""Registering attendance per session, and the completion that follows from it."""
+"""Registering attendance per session; completion follows through ``progress_changed``."""
 
 from __future__ import annotations
 
@@ -14,25 +14,22 @@ from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
+from lms.domain import DomainError, gather, progress_changed
+from lms.enrolment.completion import LEARNING, joined_after
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.learning.completion import LEARNING, CompletionChange, evaluate_many, joined_after, learning_enrolments
 
 register_audit(
     actions={
-        "attendance.set": (_l("Attendance registered"),),
+        "attendance.set": (_l("Attendance registered"), _l("%(coach)s: %(session)s (%(date)s)")),
     },
     objects={"attendance": _l("Attendance")},
 )
 
 
-class AttendanceError(Exception):
+class AttendanceError(DomainError):
     """A rule refused the registration; ``message`` is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def session_with_cohort(session_id: int) -> Session | None:
@@ -198,9 +195,9 @@ def _set(actor: User, session: Session, user: User, status: AttendanceStatus, no
             attendance.status, attendance.recorded_at, attendance.recorded_by_id = status, now, actor.id
     else:
         attendance.status, attendance.recorded_at, attendance.recorded_by_id = status, now, actor.id
-    record(actor, "attendance.set", attendance, now=now,
-           summary=f"{user.name}: {session.title} ({session.starts_at.date().isoformat()})",
-           before={"status": before}, after={"status": status})
+    params = {"coach": user.name, "session": session.title, "date": session.starts_at.date().isoformat()}
+    record(actor, "attendance.set", attendance, now=now, summary="{coach}: {session} ({date})".format(**params),
+           params=params, before={"status": before}, after={"status": status})
     return True
 
 
@@ -222,21 +219,23 @@ def _is_listed(session: Session, user: User) -> bool:
     ).first() is not None
 
 
-def _evaluate(session: Session, user_ids, now: datetime, actor: User) -> list[CompletionChange]:
-    return evaluate_many(learning_enrolments(user_ids, session.cohort.programme_id), now, actor)
+def _progress_changed(session: Session, user_ids: list[int], now: datetime, actor: User) -> list:
+    """Tell completion (lms/completion) these coaches' attendance changed; its changes come back."""
+    return gather(progress_changed, None, now=now, actor=actor, programme_id=session.cohort.programme_id,
+                  user_ids=user_ids)
 
 
-def set_attendance(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> list[CompletionChange]:
-    """Register one coach as present, absent or excused, then apply the completion rule to them."""
+def set_attendance(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> list:
+    """Register one coach as present, absent or excused; returns the completion changes that follow."""
     _check_open(session, now)
     if not _is_listed(session, user):
         raise AttendanceError(_("This coach is not on the list of this session."))
     if not _set(actor, session, user, status, now):
         return []
-    return _evaluate(session, [user.id], now, actor)
+    return _progress_changed(session, [user.id], now, actor)
 
 
-def mark_all_present(actor: User, session: Session, now: datetime) -> list[CompletionChange]:
+def mark_all_present(actor: User, session: Session, now: datetime) -> list:
     """Everyone of the cohort not registered yet is present; registrations already made stay.
 
     Coaches who enrolled after the session started are left out: they were not expected.
@@ -245,16 +244,16 @@ def mark_all_present(actor: User, session: Session, now: datetime) -> list[Compl
     users = [row.user for row in roster(session).unregistered]
     for user in users:
         _set(actor, session, user, AttendanceStatus.PRESENT, now)
-    return _evaluate(session, [u.id for u in users], now, actor)
+    return _progress_changed(session, [u.id for u in users], now, actor)
 
 
-def add_make_up(actor: User, session: Session, user: User, now: datetime) -> list[CompletionChange]:
+def add_make_up(actor: User, session: Session, user: User, now: datetime) -> list:
     """Register a coach of another cohort as present here, making up their own session."""
     _check_open(session, now)
     if user.id not in {u.id for u, _title in make_up_candidates(session)}:
         raise AttendanceError(_("This coach cannot make up this session here."))
     _set(actor, session, user, AttendanceStatus.PRESENT, now)
-    return _evaluate(session, [user.id], now, actor)
+    return _progress_changed(session, [user.id], now, actor)
 
 
 # Start page ------------------------------------------------------------------------------
@@ -273,8 +272,6 @@ class SessionToRegister:
 
 def sessions_to_register(trainer: User, since: datetime, until: datetime) -> list[SessionToRegister]:
     """The trainer's sessions starting between ``since`` and ``until``, with the registrations still missing."""
-    from lms.cohorts.models import cohort_trainer
-
     sessions = db.session.execute(
         sa.select(Session)
         .options(joinedload(Session.cohort))
@@ -292,7 +289,7 @@ def sessions_to_register(trainer: User, since: datetime, until: datetime) -> lis
     if not sessions:
         return []
     ids = [s.id for s in sessions]
-    # Coaches who enrolled after the start are not expected (see lms.learning.completion).
+    # Coaches who enrolled after the start are not expected (see lms.completion.services).
     expected_here = (
         Enrolment.status.in_(LEARNING),
         sa.func.coalesce(Enrolment.enrolled_at, Enrolment.created_at) <= Session.starts_at,

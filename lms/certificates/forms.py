@@ -17,19 +17,15 @@ class VerifyForm(FlaskForm):
     )
 
 
+def _reason(description) -> TextAreaField:
+    return TextAreaField(_l("Reason"), filters=[strip], description=description,
+                         validators=[DataRequired(message=_l("Give the reason.")), Length(max=500)])
+
+
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(message=_l("Give the reason.")), Length(max=500)],
-        description=_l("Shown on the public verification page."),
-    )
+    reason = _reason(_l("Shown on the public verification page."))
 
 
 class ReissueForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(message=_l("Give the reason.")), Length(max=500)],
-        description=_l("For example: name corrected at the holder's request. Shown on the old certificate's verification page."),
-    )
+    reason = _reason(_l("For example: name corrected at the holder's request. "
+                        "Shown on the old certificate's verification page."))

@@ -1,15 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -23,7 +15,6 @@ from lms.certificates.documents import html_to_pdf, qr_svg
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import (
-    CertificateError,
     can_manage,
     can_view,
     certificate_list_query,
@@ -39,6 +30,7 @@ from lms.extensions import db
 from lms.htmx import redirect_to, render
 from lms.panels import panel
 from lms.urls import external_url
+from lms.web import perform
 
 VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form"}
 
@@ -64,13 +56,6 @@ def _visible_or_404(certificate_id: int) -> Certificate:
         .options(joinedload(Certificate.cohort), joinedload(Certificate.replaced_by))
     ).scalar_one_or_none()
     if certificate is None or not can_view(current_user, certificate):
-        abort(404)
-    return certificate
-
-
-def _managed_or_404(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
         abort(404)
     return certificate
 
@@ -158,9 +143,8 @@ def _client_address() -> str:
 
 def _over_limit():
     """Count this look-up for the client's address; a 429 response when over the limit."""
-    allowed = ratelimit.hit("VERIFY_LIMIT", "verify-address", _client_address())
-    db.session.commit()
-    if allowed:
+    # The count must outlive a 404 for a guessed number: lms/ratelimit.py counts in its own transaction.
+    if ratelimit.hit("VERIFY_LIMIT", "verify-address", _client_address()):
         return None
     wait = ratelimit.retry_after("VERIFY_LIMIT", "verify-address", _client_address())
     response = render(
@@ -242,30 +226,19 @@ def index():
 
 
 def _confirm(certificate_id: int, form_class, action, template: str, success):
-    certificate = _managed_or_404(certificate_id)
-    form = form_class()
-    status = 200
+    certificate = db.get_or_404(Certificate, certificate_id)
     if certificate.is_revoked:
         flash(_("This certificate has already been revoked."), "info")
         return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
-    if form.validate_on_submit():
-        try:
-            result = action(current_user._get_current_object(), certificate, form.reason.data, clock.now())
-        except CertificateError as exc:
-            db.session.rollback()
-            if exc.field:
-                getattr(form, exc.field).errors.append(exc.message)
-                status = 422
-            else:
-                flash(exc.message, "error")
-                return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
-        else:
-            db.session.commit()
-            flash(success(certificate, result), "success")
-            return redirect_to(url_for("certificates.show", certificate_id=result.id))
-    elif form.is_submitted():
-        status = 422
-    return render(template, certificate=certificate, facts=certified(certificate), form=form, status=status)
+    form = form_class()
+    outcome = perform(form, lambda: action(current_user._get_current_object(), certificate, form.reason.data,
+                                           clock.now()))
+    if outcome:
+        flash(success(certificate, outcome.result), "success")
+        return redirect_to(url_for("certificates.show", certificate_id=outcome.result.id))
+    if outcome.error is not None and not getattr(outcome.error, "field", None):
+        return redirect_to(url_for("certificates.show", certificate_id=certificate.id))  # the flash says why
+    return render(template, certificate=certificate, facts=certified(certificate), form=form, status=outcome.status)
 
 
 @bp.route("/staff/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])

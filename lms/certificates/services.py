@@ -1,30 +1,33 @@
-"""Certificates: issuing with a frozen snapshot, who may see them, revoking, reissuing, reminders."""
+"""Certificates: issuing with a frozen snapshot, who may see them, revoking, reissuing."""
 
 from __future__ import annotations
 
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User
 from lms.certificates.models import Certificate, CertificateStatus
+from lms.domain import DomainError
+from lms.enrolment.models import Enrolment
 from lms.extensions import db
 from lms.i18n import to_local
+from lms.programmes.models import SessionKind
 
 register_audit(
     actions={
-        "certificate.issue": (_l("Certificate issued"),),
-        "certificate.revoke": (_l("Certificate revoked"),),
-        "certificate.reissue": (_l("Certificate reissued"),),
+        "certificate.issue": (_l("Certificate issued"), _l("%(number)s: %(coach)s")),
+        "certificate.revoke": (_l("Certificate revoked"), _l("%(number)s: %(reason)s")),
+        "certificate.reissue": (_l("Certificate reissued"), _l("%(number)s replaces %(old)s: %(reason)s")),
     },
     objects={"certificate": _l("Certificate")},
     fields={
@@ -41,16 +44,10 @@ register_audit(
 # No 0/O, 1/I/L or 5/S look-alikes: numbers are read aloud and typed over.
 NUMBER_ALPHABET = "2346789ABCDEFGHJKMNPQRTUVWXYZ"
 NUMBER_PREFIX = "WOR"
-REMINDER_DAYS = 60
 
 
-class CertificateError(Exception):
+class CertificateError(DomainError):
     """A rule refused a change to a certificate; the message is for the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # Issuing -------------------------------------------------------------------------------
@@ -146,6 +143,11 @@ def issue_certificate(enrolment, now: datetime) -> Certificate:
     existing = current_certificate_of(enrolment.id)
     if existing is not None:
         return existing
+    return _new_certificate(enrolment, now, valid_until(now, enrolment.programme.validity_years),
+                            build_snapshot(enrolment, now))
+
+
+def _new_certificate(enrolment: Enrolment, now: datetime, until: date | None, snapshot: dict, **more) -> Certificate:
     certificate = Certificate(
         number=new_number(now),
         verification_id=new_verification_id(),
@@ -154,10 +156,24 @@ def issue_certificate(enrolment, now: datetime) -> Certificate:
         programme_id=enrolment.programme_id,
         cohort_id=enrolment.cohort_id,
         issued_at=now,
-        valid_until=valid_until(now, enrolment.programme.validity_years),
-        snapshot=build_snapshot(enrolment, now),
+        valid_until=until,
+        snapshot=snapshot,
+        **more,
     )
     db.session.add(certificate)
+    return certificate
+
+
+def issue_for_completion(actor: User | None, enrolment: Enrolment, now: datetime) -> Certificate:
+    """Issue the certificate of an enrolment that was just completed, recording the event when it is new."""
+    certificate = issue_certificate(enrolment, now)
+    if certificate.id is None:  # new, not one already in force
+        db.session.flush()
+        record(actor, "certificate.issue", certificate, now=now,
+               summary=f"{certificate.number}: {enrolment.user.name}",
+               params={"number": certificate.number, "coach": enrolment.user.name},
+               after={"number": certificate.number, "user_id": certificate.user_id,
+                      "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
     return certificate
 
 
@@ -170,6 +186,10 @@ class CertifiedSession:
     kind: str
     starts_at: datetime
     ends_at: datetime
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
 
 
 @dataclass(frozen=True)
@@ -344,13 +364,17 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     if certificate.is_revoked:
         raise CertificateError(_("This certificate has already been revoked."))
     before = _state(certificate)
+    _revoke(actor, certificate, reason, now)
+    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason}",
+           params={"number": certificate.number, "reason": reason}, before=before, after=_state(certificate))
+    return certificate
+
+
+def _revoke(actor: User, certificate: Certificate, reason: str, now: datetime) -> None:
     certificate.revoked_at = now
     certificate.revoke_reason = reason
     certificate.revoked_by_id = actor.id
     db.session.flush()
-    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason}",
-           before=before, after=_state(certificate))
-    return certificate
 
 
 def reissue_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
@@ -369,119 +393,29 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
         )
     before = _state(certificate)
     # Revoke first: the database allows one certificate in force per enrolment.
-    certificate.revoked_at = now
-    certificate.revoke_reason = reason
-    certificate.revoked_by_id = actor.id
-    db.session.flush()
+    _revoke(actor, certificate, reason, now)
     snapshot = build_snapshot(enrolment, now)
     snapshot["completed_on"] = (certificate.snapshot or {}).get("completed_on", snapshot["completed_on"])
     snapshot["reissue_of"] = certificate.number
     snapshot["valid_until"] = _iso(certificate.valid_until)
-    replacement = Certificate(
-        number=new_number(now),
-        verification_id=new_verification_id(),
-        user_id=enrolment.user_id,
-        enrolment_id=enrolment.id,
-        programme_id=enrolment.programme_id,
-        cohort_id=enrolment.cohort_id,
-        issued_at=now,
-        valid_until=certificate.valid_until,
-        snapshot=snapshot,
-        expiry_reminded_at=certificate.expiry_reminded_at,
-    )
-    db.session.add(replacement)
+    replacement = _new_certificate(enrolment, now, certificate.valid_until, snapshot,
+                                   expiry_reminded_at=certificate.expiry_reminded_at)
     db.session.flush()
     certificate.replaced_by_id = replacement.id
     db.session.flush()
+    # The revoke event names the replacement in its stored text and parameters; its message shows the reason.
     record(actor, "certificate.revoke", certificate, now=now,
            summary=f"{certificate.number}: {reason} → {replacement.number}",
+           params={"number": certificate.number, "reason": reason, "replacement": replacement.number},
            before=before, after=_state(certificate))
     record(actor, "certificate.reissue", replacement, now=now,
-           summary=f"{replacement.number} replaces {certificate.number}: {reason}",
+           summary=f"{replacement.number} ← {certificate.number}: {reason}",
+           params={"number": replacement.number, "old": certificate.number, "reason": reason},
            after=_state(replacement) | {"holder_name": snapshot["holder_name"], "reissue_of": certificate.number})
     return replacement
 
 
-def _enrolment_of(certificate: Certificate):
-    from lms.enrolment.models import Enrolment
-
+def _enrolment_of(certificate: Certificate) -> Enrolment | None:
     if certificate.enrolment_id is None:
         return None
     return db.session.get(Enrolment, certificate.enrolment_id)
-
-
-# Expiry reminders ----------------------------------------------------------------------
-
-
-def due_for_reminder(now: datetime, within_days: int = REMINDER_DAYS):
-    """Certificates in force that expire within ``within_days`` and were not yet reminded.
-
-    A holder who already has a later certificate for the same programme is left alone.
-    """
-    today = today_on(now)
-    newer = aliased(Certificate)
-    return (
-        sa.select(Certificate)
-        .join(User, User.id == Certificate.user_id)
-        .where(
-            Certificate.revoked_at.is_(None),
-            Certificate.expiry_reminded_at.is_(None),
-            Certificate.valid_until.is_not(None),
-            Certificate.valid_until >= today,
-            Certificate.valid_until <= today + timedelta(days=within_days),
-            User.is_active.is_(True),
-            User.erased_at.is_(None),
-            ~sa.exists().where(
-                newer.user_id == Certificate.user_id,
-                newer.programme_id == Certificate.programme_id,
-                newer.id != Certificate.id,
-                newer.revoked_at.is_(None),
-                sa.or_(newer.valid_until.is_(None), newer.valid_until > Certificate.valid_until),
-            ),
-        )
-        .options(joinedload(Certificate.user))
-        .order_by(Certificate.valid_until, Certificate.id)
-    )
-
-
-def claim_reminder(certificate: Certificate, now: datetime) -> bool:
-    """Mark the reminder as sent, unless another run already did: True for the one that may send."""
-    result = db.session.execute(
-        sa.update(Certificate)
-        .where(Certificate.id == certificate.id, Certificate.expiry_reminded_at.is_(None))
-        .values(expiry_reminded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def send_expiry_reminders(now: datetime, url_for_certificate, within_days: int = REMINDER_DAYS) -> int:
-    """Queue one mail per certificate that expires soon; returns how many were queued.
-
-    ``url_for_certificate(certificate)`` gives the link for the mail (built by the caller,
-    which knows the public address).
-    """
-    from lms.notifications.services import queue_mail
-
-    sent = 0
-    for certificate in db.session.execute(due_for_reminder(now, within_days)).unique().scalars().all():
-        if not claim_reminder(certificate, now):
-            continue
-        user = certificate.user
-        queue_mail(
-            kind="certificate_expiry",
-            template="certificate_expiry",
-            recipient=user.email,
-            locale=user.locale,
-            user_id=user.id,
-            context={
-                "user": user,
-                "certificate": certificate,
-                "facts": certified(certificate),
-                "url": url_for_certificate(certificate),
-            },
-            dedupe_key=f"certificate-expiry:{certificate.id}",
-            now=now,
-        )
-        sent += 1
-    return sent

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from lms.admin.forms import MultiCheckboxField
 from lms.forms import no_control_chars, strip
@@ -45,8 +45,23 @@ class QuizSettingsForm(FlaskForm):
     )
 
 
+class AnswerSlots:
+    """The answer slots seen as one field: where messages about the answers as a whole go."""
+
+    def __init__(self):
+        self.errors: list = []
+
+
 class QuestionForm(FlaskForm):
-    """A question with OPTION_SLOTS answer slots (option_0 / correct_0 ...); empty slots are ignored."""
+    """A question with OPTION_SLOTS answer slots (option_0 / correct_0 ...); empty slots are ignored.
+
+    Messages about the answers as a whole (too few, none correct) are in ``form.answers.errors``;
+    a service refusal naming the field ``answers`` lands there too.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.answers = AnswerSlots()
 
     text = TextAreaField(_l("Question"), filters=[strip], validators=[DataRequired(), Length(max=2000)])
     explanation = TextAreaField(
@@ -68,15 +83,15 @@ class QuestionForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        self.option_errors = []
+        errors = self.answers.errors = []
         filled = [(t, c) for t, c in self.slots() if (t.data or "").strip()]
         if any(c.data and not (t.data or "").strip() for t, c in self.slots()):
-            self.option_errors.append(_l("An answer marked correct needs a text."))
+            errors.append(_l("An answer marked correct needs a text."))
         elif len(filled) < 2:
-            self.option_errors.append(_l("Give at least two answers."))
+            errors.append(_l("Give at least two answers."))
         elif not any(c.data for _t, c in filled):
-            self.option_errors.append(_l("Mark at least one answer as correct."))
-        return valid and not self.option_errors
+            errors.append(_l("Mark at least one answer as correct."))
+        return valid and not errors
 
 
 for _i in range(OPTION_SLOTS):
@@ -94,8 +109,6 @@ class AtLeastOne:
 
     def __call__(self, form, field):
         if not field.data:
-            from wtforms.validators import StopValidation
-
             raise StopValidation(self.message)
 
 

@@ -1,4 +1,8 @@
-"""Lessons and quizzes: editing the content, following it, and who may see what."""
+"""Lessons and quizzes: editing the content, following it, and who may see what.
+
+What a coach finishes and what staff remove may complete enrolments: the services send
+``progress_changed`` (lms/domain.py) and return the completion changes it brings back.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +19,26 @@ from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
+from lms.domain import DomainError, gather, progress_changed
+from lms.enrolment.completion import LEARNING
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.learning.completion import (
-    LEARNING,
-    CompletionChange,
-    enrolment_load_options,
-    evaluate_many,
-    learning_enrolments,
-)
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
-from lms.programmes.models import Module
+from lms.programmes.models import Module, Programme
+
+# The summary of a move: the item's name and its position before and after.
+MOVED = _l("%(name)s: position %(before)s → %(after)s")
 
 register_audit(
     actions={
         "module.quiz_settings": (_l("Quiz settings changed"),),
         "lesson.create": (_l("Lesson added"),),
         "lesson.update": (_l("Lesson changed"),),
-        "lesson.move": (_l("Lesson moved"),),
+        "lesson.move": (_l("Lesson moved"), MOVED),
         "lesson.delete": (_l("Lesson deleted"),),
         "question.create": (_l("Quiz question added"),),
         "question.update": (_l("Quiz question changed"),),
-        "question.move": (_l("Quiz question moved"),),
+        "question.move": (_l("Quiz question moved"), MOVED),
         "question.delete": (_l("Quiz question deleted"),),
     },
     objects={"lesson": _l("Lesson"), "quiz_question": _l("Quiz question")},
@@ -51,13 +53,24 @@ register_audit(
 )
 
 
-class LearningError(Exception):
+class LearningError(DomainError):
     """A domain rule refused the action; ``message`` is for the user."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+def enrolment_load_options():
+    """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries."""
+    return (
+        joinedload(Enrolment.user),
+        joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
+        joinedload(Enrolment.cohort).joinedload(Cohort.region),
+        joinedload(Enrolment.programme).selectinload(Programme.modules).selectinload(Module.lessons),
+        joinedload(Enrolment.programme).selectinload(Programme.modules).selectinload(Module.questions),
+    )
+
+
+def _progress_changed(user: User, programme_id: int, now: datetime, actor: User) -> list:
+    """Tell completion (lms/completion) the coach did something; its changes come back."""
+    return gather(progress_changed, None, now=now, actor=actor, programme_id=programme_id, user_ids=[user.id])
 
 
 # Who may see what ------------------------------------------------------------------------
@@ -132,8 +145,31 @@ def done_lesson_ids(user: User, lessons: Iterable[Lesson]) -> set[int]:
     )
 
 
-def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list[CompletionChange]:
-    """Record that the coach finished the lesson, then apply the completion rule."""
+def lessons_done(user_ids: Iterable[int], lesson_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(user id, lesson id) of the lessons these users marked done, among these lessons."""
+    user_ids, lesson_ids = set(user_ids), set(lesson_ids)
+    if not user_ids or not lesson_ids:
+        return set()
+    return {(user_id, lesson_id) for user_id, lesson_id in db.session.execute(
+        sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
+    )}
+
+
+def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(user id, module id) of the quizzes these users passed, among these modules."""
+    user_ids, module_ids = set(user_ids), set(module_ids)
+    if not user_ids or not module_ids:
+        return set()
+    return {(user_id, module_id) for user_id, module_id in db.session.execute(
+        sa.select(QuizAttempt.user_id, QuizAttempt.module_id).distinct()
+        .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
+               QuizAttempt.is_passed.is_(True))
+    )}
+
+
+def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list:
+    """Record that the coach finished the lesson; returns the completion changes that follow."""
     if learner_enrolment(user, lesson.module.programme_id) is None:
         raise LearningError(_("Only coaches enrolled in this programme can mark lessons as done."))
     exists = db.session.execute(
@@ -148,7 +184,7 @@ def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list[Completi
             db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=now))
     except sa.exc.IntegrityError:
         return []  # a double click in another request got there first
-    return evaluate_many(learning_enrolments([user.id], lesson.module.programme_id), now, user)
+    return _progress_changed(user, lesson.module.programme_id, now, user)
 
 
 # Quizzes -----------------------------------------------------------------------------------
@@ -218,7 +254,7 @@ def attempts_left(module: Module, used: int) -> int | None:
 
 def submit_quiz(
     user: User, module: Module, answers: Mapping[int, Iterable[int]], now: datetime
-) -> tuple[QuizAttempt, QuizResult, list[CompletionChange]]:
+) -> tuple[QuizAttempt, QuizResult, list]:
     """Score and store an attempt; a pass may complete the enrolment."""
     if learner_enrolment(user, module.programme_id) is None:
         raise LearningError(_("Only coaches enrolled in this programme can take the quiz."))
@@ -239,9 +275,7 @@ def submit_quiz(
         answers={str(r.question.id): sorted(r.chosen) for r in result.questions},
     )
     db.session.add(attempt)
-    changes: list[CompletionChange] = []
-    if result.is_passed:
-        changes = evaluate_many(learning_enrolments([user.id], module.programme_id), now, user)
+    changes = _progress_changed(user, module.programme_id, now, user) if result.is_passed else []
     return attempt, result, changes
 
 
@@ -266,11 +300,12 @@ def save_lesson(actor: User, module: Module, lesson: Lesson | None, *, title: st
         module.lessons.append(lesson)
         _renumber(module.lessons)  # the new lesson is appended last
         db.session.flush()
-        record(actor, "lesson.create", lesson, now=now, summary=title, after={"title": title, "body": body})
+        record(actor, "lesson.create", lesson, now=now, summary=title, params={"name": title},
+               after={"title": title, "body": body})
     else:
         before = {"title": lesson.title, "body": lesson.body}
         lesson.title, lesson.body, lesson.updated_at = title, body, now
-        record(actor, "lesson.update", lesson, now=now, summary=title, before=before,
+        record(actor, "lesson.update", lesson, now=now, summary=title, params={"name": title}, before=before,
                after={"title": title, "body": body})
     module.updated_at = now
     return lesson
@@ -286,31 +321,44 @@ def move(items: list, item, direction: str) -> None:
         items[index].position, items[other].position = items[other].position, items[index].position
 
 
-def move_lesson(actor: User, lesson: Lesson, direction: str, now: datetime) -> None:
-    before = lesson.position
-    move(lesson.module.lessons, lesson, direction)
-    lesson.module.updated_at = now
-    record(actor, "lesson.move", lesson, now=now, summary=f"{lesson.title}: {direction}",
-           before={"position": before}, after={"position": lesson.position})
+def _move(actor: User, action: str, item, siblings: list, direction: str, name: str, now: datetime, **more) -> None:
+    """Move a lesson or question up or down among its siblings, and record where it went."""
+    before = item.position
+    move(siblings, item, direction)
+    siblings.sort(key=lambda sibling: sibling.position)  # the loaded collection in its new order (not a change)
+    item.module.updated_at = now
+    params = {"name": name, "before": before, "after": item.position}
+    record(actor, action, item, now=now, summary="{name}: {before} → {after}".format(**params), params=params,
+           before={"position": before}, after={"position": item.position}, **more)
 
 
-def delete_lesson(actor: User, lesson: Lesson, now: datetime) -> list[CompletionChange]:
-    """Delete a lesson; coaches for whom it was the last thing left may complete."""
-    module = lesson.module
-    record(actor, "lesson.delete", lesson, now=now, summary=lesson.title,
-           before={"title": lesson.title, "body": lesson.body})
-    module.lessons.remove(lesson)  # delete-orphan: the row goes with the next flush
-    _renumber(module.lessons)
+def _remove(actor: User, item, siblings: list, now: datetime) -> list:
+    """Take a lesson or question out of its module; coaches for whom it was the last thing left may complete."""
+    module = item.module
+    siblings.remove(item)  # delete-orphan: the row goes with the next flush
+    _renumber(siblings)
     module.updated_at = now
-    return evaluate_programme(module.programme_id, now, actor)
+    # Content was removed: nobody's completion can be withdrawn by it, so only coaches on the way are looked at.
+    return gather(progress_changed, None, now=now, actor=actor, programme_id=module.programme_id, enrolled_only=True)
+
+
+def move_lesson(actor: User, lesson: Lesson, direction: str, now: datetime) -> None:
+    _move(actor, "lesson.move", lesson, lesson.module.lessons, direction, lesson.title, now)
+
+
+def delete_lesson(actor: User, lesson: Lesson, now: datetime) -> list:
+    """Delete a lesson; returns the completion changes that follow."""
+    record(actor, "lesson.delete", lesson, now=now, summary=lesson.title, params={"name": lesson.title},
+           before={"title": lesson.title, "body": lesson.body})
+    return _remove(actor, lesson, lesson.module.lessons, now)
 
 
 def update_quiz_settings(actor: User, module: Module, *, pass_mark: int, max_attempts: int | None, now: datetime) -> None:
     """Change the pass mark and attempt limit; earlier attempts keep their result."""
     before = {"pass_mark": module.pass_mark, "max_attempts": module.max_attempts}
     module.pass_mark, module.max_attempts, module.updated_at = pass_mark, max_attempts, now
-    record(actor, "module.quiz_settings", module, now=now, summary=module.title, before=before,
-           after={"pass_mark": pass_mark, "max_attempts": max_attempts})
+    record(actor, "module.quiz_settings", module, now=now, summary=module.title, params={"name": module.title},
+           before=before, after={"pass_mark": pass_mark, "max_attempts": max_attempts})
 
 
 def save_question(
@@ -326,9 +374,9 @@ def save_question(
     """Create or replace a question with its options (at least two, at least one correct)."""
     options = [(t.strip(), bool(c)) for t, c in options if t and t.strip()]
     if len(options) < 2:
-        raise LearningError(_("Give at least two answers."), "options")
+        raise LearningError(_("Give at least two answers."), "answers")
     if not any(correct for _t, correct in options):
-        raise LearningError(_("Mark at least one answer as correct."), "options")
+        raise LearningError(_("Mark at least one answer as correct."), "answers")
     before = None
     if question is None:
         question = QuizQuestion(text=text)
@@ -352,39 +400,22 @@ def save_question(
         question.options.remove(option)
     module.updated_at = now
     db.session.flush()
-    record(actor, action, question, now=now, summary=text[:300], object_type="quiz_question",
-           before=before, after={"text": text, "explanation": explanation, "options": options})
+    record(actor, action, question, now=now, summary=text[:300], params={"name": text[:300]},
+           object_type="quiz_question", before=before,
+           after={"text": text, "explanation": explanation, "options": options})
     return question
 
 
 def move_question(actor: User, question: QuizQuestion, direction: str, now: datetime) -> None:
-    before = question.position
-    move(question.module.questions, question, direction)
-    question.module.updated_at = now
-    record(actor, "question.move", question, now=now, object_type="quiz_question", summary=direction,
-           before={"position": before}, after={"position": question.position})
+    _move(actor, "question.move", question, question.module.questions, direction, question.text[:300], now,
+          object_type="quiz_question")
 
 
-def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list[CompletionChange]:
-    """Delete a question; when it was the last, the module no longer has a quiz."""
-    module = question.module
+def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list:
+    """Delete a question (when it was the last, the module no longer has a quiz); returns the completion changes."""
     record(actor, "question.delete", question, now=now, object_type="quiz_question",
-           summary=question.text[:300])
-    module.questions.remove(question)  # delete-orphan: the row and its options go
-    _renumber(module.questions)
-    module.updated_at = now
-    return evaluate_programme(module.programme_id, now, actor)
-
-
-def evaluate_programme(programme_id: int, now: datetime, actor: User | None = None) -> list[CompletionChange]:
-    """After content was removed, apply the rule to every coach still on the way (never withdraws)."""
-    db.session.flush()
-    enrolments = db.session.execute(
-        sa.select(Enrolment)
-        .options(*enrolment_load_options())
-        .where(Enrolment.programme_id == programme_id, Enrolment.status == EnrolmentStatus.ENROLLED)
-    ).unique().scalars().all()
-    return evaluate_many(enrolments, now, actor)
+           summary=question.text[:300], params={"name": question.text[:300]})
+    return _remove(actor, question, question.module.questions, now)
 
 
 # Lists ---------------------------------------------------------------------------------------

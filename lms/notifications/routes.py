@@ -15,7 +15,6 @@ from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.panels import panel
 from lms.notifications import bp
-from lms.notifications import cli as _cli  # noqa: F401 - registers `flask lms send-reminders`
 from lms.notifications.forms import (
     STATUS_LABELS,
     OutboxFilterForm,

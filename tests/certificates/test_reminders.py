@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from lms.certificates.services import send_expiry_reminders
+from lms.certificates.reminders import send_expiry_reminders
 from lms.extensions import db
 from lms.notifications.models import OutboxMail
 from lms.notifications.services import deliver_due

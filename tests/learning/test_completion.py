@@ -11,10 +11,11 @@ from lms.attendance.services import add_make_up, set_attendance
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
 from lms.cohorts.models import SessionStatus
+from lms.completion.progress import SessionState, progress_for
+from lms.completion.services import ChangeKind, evaluate
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
-from lms.learning.completion import ChangeKind, SessionState, evaluate, progress_for
 from lms.learning.models import Lesson
 from lms.learning.services import (
     delete_lesson,

@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from lms.certificates.models import Certificate
+from lms.completion.progress import progress_for
 from lms.demo import seed_demo
+from lms.enrolment.completion import LEARNING
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.learning.completion import LEARNING, enrolment_load_options, progress_for
+from lms.learning.services import enrolment_load_options
 
 
 @pytest.mark.parametrize("now", [

@@ -18,7 +18,7 @@ from lms.learning.models import (
     QuizOption,
     QuizQuestion,
 )
-from lms.notifications.reminders import horizon, queue_session_reminders
+from lms.learning.reminders import horizon, queue_session_reminders
 from lms.programmes.models import SessionKind
 from tests.mailbox import html_of, text_of
 from tests.notifications.conftest import by_recipient, enrol, outbox, run_together

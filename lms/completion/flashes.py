@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash
 from flask_babel import gettext as _
 
-from lms.learning.completion import ChangeKind, CompletionChange
+from lms.completion.services import ChangeKind, CompletionChange
 
 
 def flash_changes(changes: list[CompletionChange], actor) -> None:

@@ -17,7 +17,6 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -25,7 +24,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
-from lms.learning.models import LessonCompletion, QuizAttempt
+from lms.learning.services import lessons_done, quizzes_passed
 from lms.notifications.models import OutboxMail
 from lms.notifications.services import queue_mail
 from lms.programmes.models import Module, Programme, SessionKind
@@ -119,21 +118,8 @@ def open_modules(programmes: list[Programme], user_ids: list[int]) -> dict[tuple
     the quiz has been passed. Two queries, however many coaches and programmes.
     """
     modules = {p.id: preparation_modules(p) for p in programmes}
-    lesson_ids = [lesson.id for ms in modules.values() for m in ms for lesson in m.lessons]
-    module_ids = [m.id for ms in modules.values() for m in ms]
-    done: set[tuple[int, int]] = set()
-    passed: set[tuple[int, int]] = set()
-    if user_ids and lesson_ids:
-        done = {(user_id, lesson_id) for user_id, lesson_id in db.session.execute(
-            sa.select(LessonCompletion.user_id, LessonCompletion.lesson_id)
-            .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
-        )}
-    if user_ids and module_ids:
-        passed = {(user_id, module_id) for user_id, module_id in db.session.execute(
-            sa.select(QuizAttempt.user_id, QuizAttempt.module_id).distinct()
-            .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
-                   QuizAttempt.is_passed.is_(True))
-        )}
+    done = lessons_done(user_ids, [lesson.id for ms in modules.values() for m in ms for lesson in m.lessons])
+    passed = quizzes_passed(user_ids, [m.id for ms in modules.values() for m in ms])
     result = {}
     for user_id in user_ids:
         for programme_id, ms in modules.items():
@@ -171,8 +157,7 @@ def queue_session_reminders(now: datetime, days: int = REMIND_DAYS) -> int:
     programmes = list({s.cohort.programme.id: s.cohort.programme for s in sessions}.values())
     unfinished = open_modules(programmes, coach_ids)
 
-    # The coach's own learning page, once that feature is there.
-    learning_url = external_url("learning.index") if "learning.index" in current_app.view_functions else None
+    learning_url = external_url("learning.index")  # the coach's own learning page
     queued = 0
     for session, user, role in planned:
         key = dedupe_key(session, user)

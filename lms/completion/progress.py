@@ -1,0 +1,253 @@
+"""Progress: how far a coach is with each fact of the completion rule (see services.py).
+
+Module progress (lessons done, quiz passed) and session progress (present, made up in
+another cohort, absent, joined late ...) for many enrolments at once, in four queries.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from lms.attendance.models import Attendance, AttendanceStatus
+from lms.cohorts.models import Cohort, Session, SessionStatus
+from lms.enrolment.completion import joined_after
+from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.learning.services import lessons_done, quizzes_passed
+from lms.programmes.models import Module
+
+
+class SessionState(enum.StrEnum):
+    PRESENT = "present"
+    MADE_UP = "made_up"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    LATE = "late"  # enrolled after the session started: not absent, but still to make up
+    UNREGISTERED = "unregistered"  # took place, nothing registered yet
+    UPCOMING = "upcoming"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class ModuleProgress:
+    module: Module
+    done_lesson_ids: set[int]
+    quiz_passed: bool
+
+    @property
+    def lessons_total(self) -> int:
+        return len(self.module.lessons)
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(1 for lesson in self.module.lessons if lesson.id in self.done_lesson_ids)
+
+    @property
+    def has_quiz(self) -> bool:
+        return bool(self.module.questions)
+
+    @property
+    def steps_total(self) -> int:
+        return self.lessons_total + (1 if self.has_quiz else 0)
+
+    @property
+    def steps_done(self) -> int:
+        return self.lessons_done + (1 if self.has_quiz and self.quiz_passed else 0)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.steps_total else (100 * self.steps_done) // self.steps_total
+
+    @property
+    def is_done(self) -> bool:
+        return self.steps_done == self.steps_total
+
+    @property
+    def lessons_left(self) -> int:
+        return self.lessons_total - self.lessons_done
+
+    @property
+    def quiz_needed(self) -> bool:
+        return self.has_quiz and not self.quiz_passed
+
+    def next_lesson(self):
+        """The first lesson not done yet, else None."""
+        for lesson in self.module.lessons:
+            if lesson.id not in self.done_lesson_ids:
+                return lesson
+        return None
+
+
+@dataclass
+class SessionProgress:
+    session: Session
+    state: SessionState
+    status: AttendanceStatus | None = None  # what is registered at this session itself
+    joined_late: bool = False
+    made_up_at: Session | None = None
+    made_up_cohort_title: str | None = None
+
+    @property
+    def is_required(self) -> bool:
+        return self.session.is_required and not self.session.is_cancelled
+
+    @property
+    def is_met(self) -> bool:
+        return self.state in (SessionState.PRESENT, SessionState.MADE_UP)
+
+
+@dataclass
+class Progress:
+    enrolment: Enrolment
+    modules: list[ModuleProgress] = field(default_factory=list)
+    sessions: list[SessionProgress] = field(default_factory=list)
+
+    @property
+    def modules_met(self) -> bool:
+        return all(m.is_done for m in self.modules if m.module.is_required)
+
+    @property
+    def sessions_met(self) -> bool:
+        return all(s.is_met for s in self.sessions if s.is_required)
+
+    @property
+    def rule_met(self) -> bool:
+        return self.modules_met and self.sessions_met
+
+    @property
+    def missing_modules(self) -> list[ModuleProgress]:
+        return [m for m in self.modules if m.module.is_required and not m.is_done]
+
+    @property
+    def missing_sessions(self) -> list[SessionProgress]:
+        return [s for s in self.sessions if s.is_required and not s.is_met]
+
+    @property
+    def modules_done(self) -> int:
+        return sum(1 for m in self.modules if m.is_done)
+
+    @property
+    def required_sessions(self) -> list[SessionProgress]:
+        return [s for s in self.sessions if s.is_required]
+
+    @property
+    def sessions_attended(self) -> int:
+        return sum(1 for s in self.required_sessions if s.is_met)
+
+    def for_module(self, module_id: int) -> ModuleProgress | None:
+        return next((m for m in self.modules if m.module.id == module_id), None)
+
+    def for_session(self, session_id: int) -> SessionProgress | None:
+        return next((s for s in self.sessions if s.session.id == session_id), None)
+
+
+@dataclass(frozen=True)
+class _Record:
+    session_id: int
+    status: AttendanceStatus
+    cohort_id: int
+    template_id: int | None
+    cohort_title: str
+
+
+def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Progress]:
+    """The progress of each enrolment, keyed by enrolment id, in four queries whatever their number.
+
+    The enrolments should be loaded with ``enrolment_load_options()``.
+    """
+    enrolments = list(enrolments)
+    if not enrolments:
+        return {}
+    user_ids = {e.user_id for e in enrolments}
+    programme_ids = {e.programme_id for e in enrolments}
+    lesson_ids = {lesson.id for e in enrolments for m in e.programme.modules for lesson in m.lessons}
+    module_ids = {m.id for e in enrolments for m in e.programme.modules}
+
+    done: dict[int, set[int]] = defaultdict(set)
+    for user_id, lesson_id in lessons_done(user_ids, lesson_ids):
+        done[user_id].add(lesson_id)
+    passed = quizzes_passed(user_ids, module_ids)
+
+    records: dict[int, list[_Record]] = defaultdict(list)
+    session_by_id: dict[int, Session] = {}
+    for attendance, session, cohort_title in db.session.execute(
+        sa.select(Attendance, Session, Cohort.title)
+        .join(Session, Attendance.session_id == Session.id)
+        .join(Cohort, Session.cohort_id == Cohort.id)
+        .where(
+            Attendance.user_id.in_(user_ids),
+            Cohort.programme_id.in_(programme_ids),
+            Session.status != SessionStatus.CANCELLED,
+        )
+    ):
+        session_by_id[session.id] = session
+        records[attendance.user_id].append(
+            _Record(session.id, attendance.status, session.cohort_id, session.template_id, cohort_title)
+        )
+
+    completed_cohorts: dict[int, set[int]] = defaultdict(set)
+    for user_id, cohort_id in db.session.execute(
+        sa.select(Enrolment.user_id, Enrolment.cohort_id).where(
+            Enrolment.user_id.in_(user_ids),
+            Enrolment.programme_id.in_(programme_ids),
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+        )
+    ):
+        completed_cohorts[user_id].add(cohort_id)
+
+    result: dict[int, Progress] = {}
+    for enrolment in enrolments:
+        progress = Progress(enrolment)
+        user_done = done.get(enrolment.user_id, set())
+        for module in enrolment.programme.modules:
+            progress.modules.append(
+                ModuleProgress(module, user_done, (enrolment.user_id, module.id) in passed)
+            )
+        own_records = records.get(enrolment.user_id, [])
+        by_session = {r.session_id: r for r in own_records}
+        # Cohorts whose sessions earned another completed enrolment do not count as make-ups.
+        spent = completed_cohorts.get(enrolment.user_id, set()) - {enrolment.cohort_id}
+        for session in enrolment.cohort.sessions:
+            progress.sessions.append(
+                _session_progress(enrolment, session, by_session, own_records, spent, session_by_id, now)
+            )
+        result[enrolment.id] = progress
+    return result
+
+
+def _session_progress(enrolment, session, by_session, own_records, spent, session_by_id, now) -> SessionProgress:
+    late = joined_after(enrolment, session)
+    if session.is_cancelled:
+        return SessionProgress(session, SessionState.CANCELLED, joined_late=late)
+    own = by_session.get(session.id)
+    status = own.status if own else None
+    if status == AttendanceStatus.PRESENT:
+        return SessionProgress(session, SessionState.PRESENT, status, late)
+    if session.template_id is not None:
+        for r in own_records:
+            if (
+                r.session_id != session.id
+                and r.template_id == session.template_id
+                and r.status == AttendanceStatus.PRESENT
+                and r.cohort_id not in spent
+            ):
+                return SessionProgress(
+                    session, SessionState.MADE_UP, status, late, session_by_id[r.session_id], r.cohort_title
+                )
+    if session.starts_at > now:
+        return SessionProgress(session, SessionState.UPCOMING, status, late)
+    if late:
+        return SessionProgress(session, SessionState.LATE, status, late)
+    if status == AttendanceStatus.ABSENT:
+        return SessionProgress(session, SessionState.ABSENT, status, late)
+    if status == AttendanceStatus.EXCUSED:
+        return SessionProgress(session, SessionState.EXCUSED, status, late)
+    return SessionProgress(session, SessionState.UNREGISTERED, status, late)
+
+
