@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from lms import clock, ratelimit
 from lms.auth.access import staff_required
-from lms.calendar import bp, ical
+from lms.calendar import bp
 from lms.calendar.services import (
     all_regions,
     find_token,
@@ -23,7 +23,6 @@ from lms.calendar.services import (
     may_see_session,
     may_see_video,
     personal_sessions,
-    public_page_url,
     record_use,
     region_by_slug,
     regional_sessions,
@@ -32,6 +31,8 @@ from lms.calendar.services import (
     token_of,
     video_cohort_ids,
 )
+from lms.cohorts import ical
+from lms.cohorts.ical import public_page_url
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
@@ -58,12 +59,12 @@ def _over_limit() -> Response | None:
         return None
     response = _plain(429, "Too Many Requests")
     response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
-    db.session.commit()
     return response
 
 
 def _not_found() -> Response:
-    db.session.commit()  # the fetch still counts against the limit: guessing tokens is slow
+    # The fetch still counts against the limit (lms/ratelimit.py counts outside the request's
+    # transaction): guessing tokens is slow.
     return _plain(404, "Not Found")
 
 
@@ -99,7 +100,6 @@ def feed(token: str):
             page_url=public_page_url,
         )
     record_use(row, now)
-    db.session.commit()
     response = _ics_response(body, cache="private, no-cache")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -120,7 +120,6 @@ def region_feed(slug: str):
         refresh=timedelta(hours=6),
         page_url=public_page_url,
     )
-    db.session.commit()
     return _ics_response(body, cache="public, max-age=900")
 
 
@@ -133,7 +132,6 @@ def session_ics(session_id: int):
     if item is None or not may_see_session(current_user, item):
         return _not_found()
     body = ical.session_ics(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
-    db.session.commit()
     # Private: the same URL answers with or without the video link, depending on who asks.
     return _ics_response(body, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
 
@@ -171,7 +169,6 @@ def regenerate():
     """Make a new personal feed link; the previous one stops working at once."""
     had_one = token_of(current_user) is not None
     token = issue_token(current_user, clock.now())
-    db.session.commit()
     if had_one:  # a first link announces itself in the page
         flash(_("Your new calendar link is ready. The old link no longer works."), "success")
     if is_htmx():
@@ -186,7 +183,6 @@ def regenerate():
 def revoke():
     if revoke_token(current_user):
         flash(_("Your calendar link has been switched off. Calendar apps no longer receive updates."), "success")
-    db.session.commit()
     session.pop(SHOWN_ONCE_KEY, None)
     if is_htmx():
         return render("calendar/index.html", "calendar/_subscription.html", **_page_context(current_user))
@@ -204,7 +200,6 @@ def follow(cohort_id: int):
     if cohort is None:
         abort(404)
     following = toggle_follow(current_user, cohort)
-    db.session.commit()
     if following:
         flash(_("You follow %(cohort)s: its sessions are in your calendar feed.", cohort=cohort.title), "success")
     else:
@@ -216,11 +211,7 @@ def follow(cohort_id: int):
         )
     target = request.form.get("next", "")
     if not is_safe_next(target):
-        target = (
-            url_for("cohorts.show", cohort_id=cohort.id)
-            if "cohorts.show" in current_app.view_functions
-            else url_for("calendar.index")
-        )
+        target = url_for("cohorts.show", cohort_id=cohort.id)
     return redirect_to(target)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms import clock
@@ -26,6 +27,19 @@ class CohortStatus(enum.StrEnum):
 class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Draft"),
+    CohortStatus.OPEN: _l("Open for enrolment"),
+    CohortStatus.CLOSED: _l("Enrolment closed"),
+    CohortStatus.COMPLETED: _l("Completed"),
+    CohortStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[CohortStatus(status)])
 
 
 cohort_trainer = sa.Table(
@@ -97,6 +111,33 @@ class Cohort(db.Model):
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 
+    @property
+    def first_session_at(self) -> datetime | None:
+        """The start of the first session that takes place."""
+        starts = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
+        return min(starts) if starts else None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == CohortStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == CohortStatus.OPEN
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == CohortStatus.COMPLETED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CohortStatus.CANCELLED
+
+    @property
+    def is_over(self) -> bool:
+        """Cancelled or completed: nobody joins or leaves any more."""
+        return self.status in (CohortStatus.CANCELLED, CohortStatus.COMPLETED)
+
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.title!r}>"
 
@@ -139,6 +180,10 @@ class Session(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
 
     @property
     def ical_uid(self) -> str:

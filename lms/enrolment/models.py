@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -39,6 +40,24 @@ ACTIVE = (
     EnrolmentStatus.WAITLISTED,
     EnrolmentStatus.OFFERED,
 )
+# The seat holders have the cohort's sessions in their calendar feed (and get notices of
+# changes); enrolled and completed coaches also see the video links.
+IN_CALENDAR = SEAT_HOLDING
+SEES_VIDEO = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+
+STATUS_LABELS = {
+    EnrolmentStatus.PENDING: _l("Awaiting approval"),
+    EnrolmentStatus.ENROLLED: _l("Enrolled"),
+    EnrolmentStatus.WAITLISTED: _l("On the waitlist"),
+    EnrolmentStatus.OFFERED: _l("Seat offered"),
+    EnrolmentStatus.CANCELLED: _l("Cancelled"),
+    EnrolmentStatus.REJECTED: _l("Not admitted"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+}
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[EnrolmentStatus(status)])
 
 
 class Enrolment(db.Model):
@@ -91,6 +110,31 @@ class Enrolment(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == EnrolmentStatus.PENDING
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == EnrolmentStatus.WAITLISTED
+
+    @property
+    def is_offered(self) -> bool:
+        return self.status == EnrolmentStatus.OFFERED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == EnrolmentStatus.COMPLETED
+
+    @property
+    def is_ended(self) -> bool:
+        """Cancelled or not admitted: the coach may enrol again."""
+        return self.status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)
+
+    @property
+    def sees_video(self) -> bool:
+        return self.status in SEES_VIDEO
 
 
 class Interest(db.Model):
