@@ -112,6 +112,10 @@ class Enrolment(db.Model):
         return self.status in ACTIVE
 
     @property
+    def is_enrolled(self) -> bool:
+        return self.status == EnrolmentStatus.ENROLLED
+
+    @property
     def is_pending(self) -> bool:
         return self.status == EnrolmentStatus.PENDING
 
