@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, request, session, url_for
+from flask import Response, current_app, flash, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -196,9 +196,7 @@ def revoke():
 @staff_required
 def follow(cohort_id: int):
     """Follow a cohort in one's own calendar feed, or stop following it."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = db.get_or_404(Cohort, cohort_id)
     following = toggle_follow(current_user, cohort)
     if following:
         flash(_("You follow %(cohort)s: its sessions are in your calendar feed.", cohort=cohort.title), "success")

@@ -42,6 +42,10 @@ def status_label(status) -> str:
     return str(STATUS_LABELS[CohortStatus(status)])
 
 
+def _status_in(*statuses) -> property:
+    return property(lambda row: row.status in statuses)
+
+
 cohort_trainer = sa.Table(
     "cohort_trainer",
     db.metadata,
@@ -117,26 +121,11 @@ class Cohort(db.Model):
         starts = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
         return min(starts) if starts else None
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == CohortStatus.DRAFT
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == CohortStatus.OPEN
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == CohortStatus.COMPLETED
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == CohortStatus.CANCELLED
-
-    @property
-    def is_over(self) -> bool:
-        """Cancelled or completed: nobody joins or leaves any more."""
-        return self.status in (CohortStatus.CANCELLED, CohortStatus.COMPLETED)
+    is_draft = _status_in(CohortStatus.DRAFT)
+    is_open = _status_in(CohortStatus.OPEN)
+    is_completed = _status_in(CohortStatus.COMPLETED)
+    is_cancelled = _status_in(CohortStatus.CANCELLED)
+    is_over = _status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.title!r}>"
@@ -177,9 +166,7 @@ class Session(db.Model):
         back_populates="session", order_by="SessionChange.changed_at", cascade="all, delete-orphan"
     )
 
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == SessionStatus.CANCELLED
+    is_cancelled = _status_in(SessionStatus.CANCELLED)
 
     @property
     def is_online(self) -> bool:

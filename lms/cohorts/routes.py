@@ -53,10 +53,7 @@ bp.add_app_template_global(CohortStatus, "cohort_status_enum")
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = load_cohort(cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
+    return load_cohort(cohort_id) or abort(404)
 
 
 def _managed_cohort(cohort_id: int) -> Cohort:
@@ -67,9 +64,7 @@ def _managed_cohort(cohort_id: int) -> Cohort:
 
 
 def _session_or_404(session_id: int) -> Session:
-    session = db.session.get(Session, session_id)
-    if session is None:
-        abort(404)
+    session = db.get_or_404(Session, session_id)
     if not can_manage(current_user, session.cohort):
         abort(403)
     return session

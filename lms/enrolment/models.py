@@ -60,6 +60,10 @@ def status_label(status) -> str:
     return str(STATUS_LABELS[EnrolmentStatus(status)])
 
 
+def _status_in(*statuses: EnrolmentStatus) -> property:
+    return property(lambda enrolment: enrolment.status in statuses)
+
+
 class Enrolment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
@@ -103,42 +107,16 @@ class Enrolment(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     programme: Mapped[Programme] = relationship()
 
-    @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def is_enrolled(self) -> bool:
-        return self.status == EnrolmentStatus.ENROLLED
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == EnrolmentStatus.PENDING
-
-    @property
-    def is_waitlisted(self) -> bool:
-        return self.status == EnrolmentStatus.WAITLISTED
-
-    @property
-    def is_offered(self) -> bool:
-        return self.status == EnrolmentStatus.OFFERED
-
-    @property
-    def is_completed(self) -> bool:
-        return self.status == EnrolmentStatus.COMPLETED
-
-    @property
-    def is_ended(self) -> bool:
-        """Cancelled or not admitted: the coach may enrol again."""
-        return self.status in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)
-
-    @property
-    def sees_video(self) -> bool:
-        return self.status in SEES_VIDEO
+    # What the status means, for services and templates (never compare against strings).
+    holds_seat = _status_in(*SEAT_HOLDING)
+    is_active = _status_in(*ACTIVE)
+    is_enrolled = _status_in(EnrolmentStatus.ENROLLED)
+    is_pending = _status_in(EnrolmentStatus.PENDING)
+    is_waitlisted = _status_in(EnrolmentStatus.WAITLISTED)
+    is_offered = _status_in(EnrolmentStatus.OFFERED)
+    is_completed = _status_in(EnrolmentStatus.COMPLETED)
+    is_ended = _status_in(EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)  # the coach may enrol again
+    sees_video = _status_in(*SEES_VIDEO)
 
 
 class Interest(db.Model):

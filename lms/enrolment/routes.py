@@ -63,10 +63,7 @@ def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = load_cohort(cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
+    return load_cohort(cohort_id) or abort(404)
 
 
 def _panel_response(cohort: Cohort, now, status: int = 200):
@@ -236,17 +233,10 @@ def roster_export(cohort_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _staff_enrolment(enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        abort(404)
-    return enrolment
-
-
 @bp.post("/staff/enrolments/<int:enrolment_id>/approve")
 @staff_required
 def approve_view(enrolment_id: int):
-    enrolment = _staff_enrolment(enrolment_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
     cohort = enrolment.cohort
     if perform(None, lambda: approve(current_user, enrolment, clock.now())):
         flash(_("The enrolment has been approved."), "success")
@@ -254,7 +244,7 @@ def approve_view(enrolment_id: int):
 
 
 def _reason_action(enrolment_id: int, action, template: str, success: str):
-    enrolment = _staff_enrolment(enrolment_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
     cohort_id = enrolment.cohort_id
     form = ReasonForm()
     outcome = perform(form, lambda: action(current_user, enrolment, form.reason.data, clock.now()))
@@ -281,7 +271,7 @@ def remove_view(enrolment_id: int):
 @bp.route("/staff/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
 @staff_required
 def move_view(enrolment_id: int):
-    enrolment = _staff_enrolment(enrolment_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
     source_id = enrolment.cohort_id
     form = MoveForm()
     targets = {c.id: c for c in move_targets(enrolment)}
