@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import timedelta
 
@@ -52,19 +53,24 @@ def _plain(status: int, text: str) -> Response:
     return response
 
 
-def _over_limit() -> Response | None:
-    """Count this fetch against the client address; a 429 when over CALENDAR_LIMIT."""
-    address = request.remote_addr or "unknown"
-    if ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
-        return None
-    response = _plain(429, "Too Many Requests")
-    response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
-    return response
+def _rate_limited(view):
+    """Count every fetch of a feed against the client address; a 429 when over CALENDAR_LIMIT."""
+
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        address = request.remote_addr or "unknown"
+        if ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
+            return view(*args, **kwargs)
+        response = _plain(429, "Too Many Requests")
+        response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
+        return response
+
+    return limited
 
 
 def _not_found() -> Response:
-    # The fetch still counts against the limit (lms/ratelimit.py counts outside the request's
-    # transaction): guessing tokens is slow.
+    # The fetch still counts against the limit (rate-limit counters outlive a refused request,
+    # ARCHITECTURE.md): guessing tokens is slow.
     return _plain(404, "Not Found")
 
 
@@ -80,10 +86,9 @@ def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Re
 
 
 @bp.get("/calendar/<token>.ics")
+@_rate_limited
 def feed(token: str):
     """A person's own feed, found by the secret token in its URL."""
-    if (refused := _over_limit()) is not None:
-        return refused
     row = find_token(token)
     if row is None:
         return _not_found()
@@ -106,10 +111,9 @@ def feed(token: str):
 
 
 @bp.get("/regions/<slug>/calendar.ics")
+@_rate_limited
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
-    if (refused := _over_limit()) is not None:
-        return refused
     region = region_by_slug(slug)
     if region is None:
         return _not_found()
@@ -124,10 +128,9 @@ def region_feed(slug: str):
 
 
 @bp.get("/sessions/<int:session_id>.ics")
+@_rate_limited
 def session_ics(session_id: int):
     """One session for the user's calendar; the video link only for participants and staff."""
-    if (refused := _over_limit()) is not None:
-        return refused
     item = get_session(session_id)
     if item is None or not may_see_session(current_user, item):
         return _not_found()

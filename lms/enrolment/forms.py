@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from lms.enrolment.models import STATUS_LABELS as STATUS_LABELS  # lms/templating.py reads it here until round 16
+from lms.enrolment.models import STATUS_LABELS as STATUS_LABELS  # still read here by lms/templating.py
 from lms.forms import optional_int, strip
 from lms.urls import MAX_ID
 
