@@ -43,22 +43,6 @@ def send_mail_command(loop: bool, interval: int) -> None:
     run_sender(loop=loop, interval=interval, echo=click.echo)
 
 
-@lms_cli.command("process-waitlists")
-def process_waitlists_command() -> None:
-    """Expire offers, offer free seats to the next in line, remind about expiring offers."""
-    from lms import clock
-    from lms.enrolment.services import process_waitlists
-    from lms.extensions import db
-    from lms.notifications.services import deliver_due
-
-    now = clock.now()
-    result = process_waitlists(now)
-    db.session.commit()
-    click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result))
-    if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        deliver_due(now)
-
-
 @lms_cli.command("apply-retention")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised without changing anything.")
 def apply_retention_command(dry_run: bool) -> None:

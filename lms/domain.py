@@ -47,6 +47,21 @@ cohort_cancelled = events.signal("cohort-cancelled")
 # kwargs: session, kind ("changed" | "cancelled" | "restored" | "added" | "deleted"), now, actor.
 session_changed = events.signal("session-changed")
 
+# A cohort opened for enrolment. kwargs: cohort, now, actor. (The enrolment feature tells
+# the coaches who asked to hear about a group of its programme in its region.)
+cohort_opened = events.signal("cohort-opened")
+
+# Questions a lower floor asks the features above it; receivers answer, ``gather`` collects.
+# Who takes part in a cohort, for a change that must name the people it affects.
+# kwargs: cohort, seat_holders_only=False. Receivers return the users, in the order they
+# enrolled (the enrolment feature: active enrolments; with seat_holders_only, those
+# holding a seat).
+cohort_participants = events.signal("cohort-participants")
+
+# Does a feature hold data about this session, so that it must be cancelled rather than
+# removed? kwargs: session. Receivers return True when they do (attendance records).
+session_in_use = events.signal("session-in-use")
+
 
 def gather(signal, sender: Any = None, **kwargs) -> list:
     """Send ``signal`` and return every receiver's answer, lists flattened, None left out."""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import timedelta
 
-from flask import Response, abort, current_app, flash, request, session, url_for
+from flask import Response, current_app, flash, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms import clock, ratelimit
 from lms.auth.access import staff_required
-from lms.calendar import bp, ical
+from lms.calendar import bp
 from lms.calendar.services import (
     all_regions,
     find_token,
@@ -23,7 +24,6 @@ from lms.calendar.services import (
     may_see_session,
     may_see_video,
     personal_sessions,
-    public_page_url,
     record_use,
     region_by_slug,
     regional_sessions,
@@ -32,6 +32,8 @@ from lms.calendar.services import (
     token_of,
     video_cohort_ids,
 )
+from lms.cohorts import ical
+from lms.cohorts.ical import public_page_url
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
@@ -51,19 +53,24 @@ def _plain(status: int, text: str) -> Response:
     return response
 
 
-def _over_limit() -> Response | None:
-    """Count this fetch against the client address; a 429 when over CALENDAR_LIMIT."""
-    address = request.remote_addr or "unknown"
-    if ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
-        return None
-    response = _plain(429, "Too Many Requests")
-    response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
-    db.session.commit()
-    return response
+def _rate_limited(view):
+    """Count every fetch of a feed against the client address; a 429 when over CALENDAR_LIMIT."""
+
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        address = request.remote_addr or "unknown"
+        if ratelimit.hit("CALENDAR_LIMIT", "calendar", address):
+            return view(*args, **kwargs)
+        response = _plain(429, "Too Many Requests")
+        response.headers["Retry-After"] = str(ratelimit.retry_after("CALENDAR_LIMIT", "calendar", address))
+        return response
+
+    return limited
 
 
 def _not_found() -> Response:
-    db.session.commit()  # the fetch still counts against the limit: guessing tokens is slow
+    # The fetch still counts against the limit (rate-limit counters outlive a refused request,
+    # ARCHITECTURE.md): guessing tokens is slow.
     return _plain(404, "Not Found")
 
 
@@ -79,10 +86,9 @@ def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Re
 
 
 @bp.get("/calendar/<token>.ics")
+@_rate_limited
 def feed(token: str):
     """A person's own feed, found by the secret token in its URL."""
-    if (refused := _over_limit()) is not None:
-        return refused
     row = find_token(token)
     if row is None:
         return _not_found()
@@ -99,17 +105,15 @@ def feed(token: str):
             page_url=public_page_url,
         )
     record_use(row, now)
-    db.session.commit()
     response = _ics_response(body, cache="private, no-cache")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
 @bp.get("/regions/<slug>/calendar.ics")
+@_rate_limited
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
-    if (refused := _over_limit()) is not None:
-        return refused
     region = region_by_slug(slug)
     if region is None:
         return _not_found()
@@ -120,20 +124,17 @@ def region_feed(slug: str):
         refresh=timedelta(hours=6),
         page_url=public_page_url,
     )
-    db.session.commit()
     return _ics_response(body, cache="public, max-age=900")
 
 
 @bp.get("/sessions/<int:session_id>.ics")
+@_rate_limited
 def session_ics(session_id: int):
     """One session for the user's calendar; the video link only for participants and staff."""
-    if (refused := _over_limit()) is not None:
-        return refused
     item = get_session(session_id)
     if item is None or not may_see_session(current_user, item):
         return _not_found()
     body = ical.session_ics(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
-    db.session.commit()
     # Private: the same URL answers with or without the video link, depending on who asks.
     return _ics_response(body, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
 
@@ -171,7 +172,6 @@ def regenerate():
     """Make a new personal feed link; the previous one stops working at once."""
     had_one = token_of(current_user) is not None
     token = issue_token(current_user, clock.now())
-    db.session.commit()
     if had_one:  # a first link announces itself in the page
         flash(_("Your new calendar link is ready. The old link no longer works."), "success")
     if is_htmx():
@@ -186,7 +186,6 @@ def regenerate():
 def revoke():
     if revoke_token(current_user):
         flash(_("Your calendar link has been switched off. Calendar apps no longer receive updates."), "success")
-    db.session.commit()
     session.pop(SHOWN_ONCE_KEY, None)
     if is_htmx():
         return render("calendar/index.html", "calendar/_subscription.html", **_page_context(current_user))
@@ -200,11 +199,8 @@ def revoke():
 @staff_required
 def follow(cohort_id: int):
     """Follow a cohort in one's own calendar feed, or stop following it."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = db.get_or_404(Cohort, cohort_id)
     following = toggle_follow(current_user, cohort)
-    db.session.commit()
     if following:
         flash(_("You follow %(cohort)s: its sessions are in your calendar feed.", cohort=cohort.title), "success")
     else:
@@ -216,11 +212,7 @@ def follow(cohort_id: int):
         )
     target = request.form.get("next", "")
     if not is_safe_next(target):
-        target = (
-            url_for("cohorts.show", cohort_id=cohort.id)
-            if "cohorts.show" in current_app.view_functions
-            else url_for("calendar.index")
-        )
+        target = url_for("cohorts.show", cohort_id=cohort.id)
     return redirect_to(target)
 
 

@@ -8,13 +8,12 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.auth.models import Role, User
 from lms.calendar.models import CalendarToken
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_follower, cohort_trainer
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import IN_CALENDAR, SEES_VIDEO, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.regions.models import Region
 
@@ -24,14 +23,6 @@ CANCELLED_KEPT = timedelta(days=30)
 # A used token's last_used_at is written at most this often (feeds are polled a lot).
 USE_RECORDED_EVERY = timedelta(hours=1)
 
-# Enrolments whose sessions are in the coach's feed, and those that also get the video link.
-FEED_ENROLMENT = (
-    EnrolmentStatus.PENDING,
-    EnrolmentStatus.ENROLLED,
-    EnrolmentStatus.OFFERED,
-    EnrolmentStatus.COMPLETED,
-)
-VIDEO_ENROLMENT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 # Cohorts whose sessions anyone may see (the regional feed and single sessions); drafts are private.
 PUBLIC_COHORT = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.COMPLETED, CohortStatus.CANCELLED)
 
@@ -148,7 +139,7 @@ def _followed_cohorts(user: User):
 
 def personal_sessions(user: User, now: datetime) -> list[Session]:
     """The user's feed: active enrolments (coach), cohorts taught, cohorts followed (staff)."""
-    sources = [_enrolled_cohorts(user, FEED_ENROLMENT), _taught_cohorts(user)]
+    sources = [_enrolled_cohorts(user, IN_CALENDAR), _taught_cohorts(user)]
     if user.is_staff:
         sources.append(_followed_cohorts(user))
     stmt = _sessions(Session.cohort_id.in_(sa.union(*sources)), _in_feeds(now))
@@ -161,7 +152,7 @@ def video_cohort_ids(user: User) -> set[int] | None:
         return set()
     if user.is_staff:
         return None
-    stmt = sa.union(_enrolled_cohorts(user, VIDEO_ENROLMENT), _taught_cohorts(user))
+    stmt = sa.union(_enrolled_cohorts(user, SEES_VIDEO), _taught_cohorts(user))
     return set(db.session.execute(stmt).scalars())
 
 
@@ -200,7 +191,7 @@ def may_see_video(user, session: Session) -> bool:
         return False
     if user.is_staff or any(t.id == user.id for t in session.cohort.trainers):
         return True
-    return _is_enrolled(user, session.cohort, VIDEO_ENROLMENT)
+    return _is_enrolled(user, session.cohort, SEES_VIDEO)
 
 
 def may_see_session(user, session: Session) -> bool:
@@ -215,15 +206,6 @@ def may_see_session(user, session: Session) -> bool:
     if user.has_role(Role.COORDINATOR) and cohort.region_id in user.coordinated_region_ids:
         return True
     return _is_enrolled(user, cohort, tuple(EnrolmentStatus))
-
-
-def public_page_url(session: Session) -> str | None:
-    """The public web page of the session's cohort, once that page exists."""
-    from lms.urls import external_url
-
-    if session.cohort.status == CohortStatus.DRAFT or "catalogue.cohort" not in current_app.view_functions:
-        return None
-    return external_url("catalogue.cohort", cohort_id=session.cohort_id)
 
 
 # Following (staff) -----------------------------------------------------------------------

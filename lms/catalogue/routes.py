@@ -8,21 +8,10 @@ from flask_login import current_user
 from lms import clock
 from lms.auth.models import Role
 from lms.catalogue import bp
-from lms.cohorts.models import CohortStatus
-from lms.cohorts.services import (
-    can_manage,
-    can_read,
-    catalogue_months,
-    catalogue_query,
-    load_cohort,
-)
-from lms.enrolment.models import EnrolmentStatus
-from lms.enrolment.services import (
-    enrol_panel_context,
-    expire_offers,
-    interested_programmes,
-    programmes_without_open_cohort,
-)
+from lms.cohorts.queries import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
+from lms.enrolment.interest import interested_programmes, programmes_without_open_cohort
+from lms.enrolment.queries import enrol_panel_context
+from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id, sane_year
 from lms.htmx import render
@@ -87,19 +76,16 @@ def cohort(cohort_id: int):
     cohort = load_cohort(cohort_id)
     if cohort is None:
         abort(404)
-    if cohort.status == CohortStatus.DRAFT and not can_manage(current_user, cohort):
+    if cohort.is_draft and not can_manage(current_user, cohort):
         abort(404)
     now = clock.now()
     # Offers whose time is up are passed on whenever the cohort is read, not only by the scheduler.
-    if expire_offers(now, cohort):
-        db.session.commit()
-        cohort = load_cohort(cohort_id)
+    expire_offers(now, cohort)
     context = enrol_panel_context(current_user, cohort, now)
     enrolment = context["enrolment"]
     return render(
         "catalogue/cohort.html",
         is_staff_view=can_read(current_user, cohort),
-        show_video_links=can_read(current_user, cohort) or bool(
-            enrolment and enrolment.status in (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)),
+        show_video_links=can_read(current_user, cohort) or bool(enrolment and enrolment.sees_video),
         **context,
     )

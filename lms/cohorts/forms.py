@@ -15,18 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from lms.cohorts.models import CohortStatus
+from lms.cohorts.models import STATUS_LABELS
 from lms.forms import DayField, FiniteDecimalField, no_control_chars, optional_int, strip
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
-
-STATUS_LABELS = {
-    CohortStatus.DRAFT: _l("Draft"),
-    CohortStatus.OPEN: _l("Open for enrolment"),
-    CohortStatus.CLOSED: _l("Enrolment closed"),
-    CohortStatus.COMPLETED: _l("Completed"),
-    CohortStatus.CANCELLED: _l("Cancelled"),
-}
 
 
 def https_only(form, field):

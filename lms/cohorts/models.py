@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms import clock
@@ -26,6 +27,23 @@ class CohortStatus(enum.StrEnum):
 class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Draft"),
+    CohortStatus.OPEN: _l("Open for enrolment"),
+    CohortStatus.CLOSED: _l("Enrolment closed"),
+    CohortStatus.COMPLETED: _l("Completed"),
+    CohortStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[CohortStatus(status)])
+
+
+def _status_in(*statuses) -> property:
+    return property(lambda row: row.status in statuses)
 
 
 cohort_trainer = sa.Table(
@@ -97,6 +115,18 @@ class Cohort(db.Model):
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
 
+    @property
+    def first_session_at(self) -> datetime | None:
+        """The start of the first session that takes place."""
+        starts = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
+        return min(starts) if starts else None
+
+    is_draft = _status_in(CohortStatus.DRAFT)
+    is_open = _status_in(CohortStatus.OPEN)
+    is_completed = _status_in(CohortStatus.COMPLETED)
+    is_cancelled = _status_in(CohortStatus.CANCELLED)
+    is_over = _status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
+
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.title!r}>"
 
@@ -136,9 +166,11 @@ class Session(db.Model):
         back_populates="session", order_by="SessionChange.changed_at", cascade="all, delete-orphan"
     )
 
+    is_cancelled = _status_in(SessionStatus.CANCELLED)
+
     @property
-    def is_cancelled(self) -> bool:
-        return self.status == SessionStatus.CANCELLED
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
 
     @property
     def ical_uid(self) -> str:

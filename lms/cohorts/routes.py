@@ -10,34 +10,33 @@ from lms import clock
 from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.cohorts import bp
-from lms.cohorts.forms import (
-    CancelForm,
-    CohortFilterForm,
-    CohortForm,
-    NewCohortForm,
-    SessionForm,
-    StatusForm,
+from lms.cohorts.forms import CancelForm, CohortFilterForm, CohortForm, NewCohortForm, SessionForm, StatusForm
+from lms.cohorts.models import Cohort, CohortStatus, Session, status_label
+from lms.cohorts.queries import (
+    can_manage,
+    can_read,
+    load_cohort,
+    staff_cohort_query,
+    staff_overview,
+    trainer_choices,
+    trainer_overview,
 )
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.cohorts.services import (
-    CohortError,
     NeedsConfirmation,
     SessionData,
     add_session,
-    can_manage,
-    can_read,
     cancel_cohort,
     cancel_session,
     change_status,
     create_cohort,
     delete_session,
-    load_cohort,
     restore_session,
-    staff_cohort_query,
-    trainer_choices,
     update_cohort,
     update_session,
 )
+from lms.enrolment.interest import waiting_interest
+from lms.enrolment.queries import awaiting_approval, participants, roster, with_counts
+from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import redirect_to, render
@@ -47,13 +46,14 @@ from lms.programmes.models import Programme, SessionKind
 from lms.programmes.services import active_programmes
 from lms.regions.models import Municipality, Region
 from lms.regions.services import all_regions, municipalities_of
+from lms.web import perform
+
+bp.add_app_template_global(status_label, "cohort_status_label")
+bp.add_app_template_global(CohortStatus, "cohort_status_enum")
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = load_cohort(cohort_id)
-    if cohort is None:
-        abort(404)
-    return cohort
+    return load_cohort(cohort_id) or abort(404)
 
 
 def _managed_cohort(cohort_id: int) -> Cohort:
@@ -64,9 +64,7 @@ def _managed_cohort(cohort_id: int) -> Cohort:
 
 
 def _session_or_404(session_id: int) -> Session:
-    session = db.session.get(Session, session_id)
-    if session is None:
-        abort(404)
+    session = db.get_or_404(Session, session_id)
     if not can_manage(current_user, session.cohort):
         abort(403)
     return session
@@ -91,12 +89,8 @@ def _selected_trainers(form):
     return [t for t in trainer_choices() if t.id in chosen]
 
 
-def _set_field_error(form, exc: CohortError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [exc.message]
-    else:
-        flash(exc.message, "error")
+def _to_cohort(cohort_id: int, anchor: str = ""):
+    return redirect_to(url_for("cohorts.show", cohort_id=cohort_id) + anchor)
 
 
 # Staff list --------------------------------------------------------------------------
@@ -118,11 +112,25 @@ def index():
         starts_from=form.starts_from.data if not form.starts_from.errors else None,
         starts_until=form.starts_until.data if not form.starts_until.errors else None,
     )
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(with_counts(stmt), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("cohorts/index.html", "cohorts/_cohort_table.html", form=form, page=page)
 
 
 # Opening and editing -----------------------------------------------------------------
+
+
+def _create(form):
+    opens, closes = _window(form)
+    return create_cohort(
+        current_user,
+        programme=db.session.get(Programme, form.programme_id.data),
+        region=db.session.get(Region, form.region_id.data),
+        municipality=db.session.get(Municipality, form.municipality_id.data) if form.municipality_id.data else None,
+        title=form.title.data, first_day=form.first_day.data, capacity=form.capacity.data,
+        enrol_opens_at=opens, enrol_closes_at=closes, description=form.description.data or "",
+        trainers=_selected_trainers(form), address=form.address.data or None,
+        video_url=form.video_url.data or None, now=clock.now(),
+    )
 
 
 @bp.route("/staff/cohorts/new", methods=["GET", "POST"])
@@ -134,32 +142,12 @@ def new():
     _fill_settings_choices(form)
     if request.method == "GET" and parse_id(request.args.get("programme_id", "")):
         form.programme_id.data = parse_id(request.args["programme_id"])
-    status = 200
-    if form.validate_on_submit():
-        opens, closes = _window(form)
-        try:
-            cohort = create_cohort(
-                current_user,
-                programme=db.session.get(Programme, form.programme_id.data),
-                region=db.session.get(Region, form.region_id.data),
-                municipality=db.session.get(Municipality, form.municipality_id.data) if form.municipality_id.data else None,
-                title=form.title.data, first_day=form.first_day.data, capacity=form.capacity.data,
-                enrol_opens_at=opens, enrol_closes_at=closes, description=form.description.data or "",
-                trainers=_selected_trainers(form), address=form.address.data or None,
-                video_url=form.video_url.data or None, now=clock.now(),
-            )
-        except CohortError as exc:
-            db.session.rollback()
-            _set_field_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Cohort %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
-                    title=cohort.title), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id))
-    elif form.is_submitted():
-        status = 422
-    return render("cohorts/new.html", form=form, status=status)
+    outcome = perform(form, lambda: _create(form))
+    if outcome:
+        flash(_("Cohort %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
+                title=outcome.result.title), "success")
+        return _to_cohort(outcome.result.id)
+    return render("cohorts/new.html", form=form, status=outcome.status)
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>")
@@ -168,12 +156,8 @@ def show(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     if not can_read(current_user, cohort):
         abort(403)
-    from lms.enrolment.services import expire_offers, roster
-
     now = clock.now()
-    if expire_offers(now, cohort):  # offers whose time is up pass on whenever the cohort is read
-        db.session.commit()
-        cohort = load_cohort(cohort_id)
+    expire_offers(now, cohort)  # offers whose time is up pass on whenever the cohort is read
     can_see_people = can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers)
     return render(
         "cohorts/show.html",
@@ -186,6 +170,15 @@ def show(cohort_id: int):
     )
 
 
+def _settings(form) -> dict:
+    opens, closes = _window(form)
+    return {
+        "title": form.title.data, "description": form.description.data or "", "region_id": form.region_id.data,
+        "municipality_id": form.municipality_id.data, "capacity": form.capacity.data,
+        "enrol_opens_at": opens, "enrol_closes_at": closes,
+    }
+
+
 @bp.route("/staff/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(cohort_id: int):
@@ -196,33 +189,17 @@ def edit(cohort_id: int):
         form.trainers.data = [t.id for t in cohort.trainers]
         form.enrol_opens_on.data = to_local(cohort.enrol_opens_at).date() if cohort.enrol_opens_at else None
         form.enrol_closes_on.data = to_local(cohort.enrol_closes_at).date() if cohort.enrol_closes_at else None
-    status = 200
-    affected = None
-    if form.validate_on_submit():
-        opens, closes = _window(form)
-        data = {
-            "title": form.title.data, "description": form.description.data or "", "region_id": form.region_id.data,
-            "municipality_id": form.municipality_id.data, "capacity": form.capacity.data,
-            "enrol_opens_at": opens, "enrol_closes_at": closes,
-        }
-        try:
-            update_cohort(current_user, cohort, data=data, trainers=_selected_trainers(form), now=clock.now(),
-                          confirmed=form.confirm.data)
-        except NeedsConfirmation as exc:
-            db.session.rollback()
-            form.capacity.errors = list(form.capacity.errors) + [exc.message]
-            affected = exc.affected
-            status = 422
-        except CohortError as exc:
-            db.session.rollback()
-            _set_field_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The cohort has been saved."), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id))
-    elif form.is_submitted():
-        status = 422
+    outcome = perform(form, lambda: update_cohort(current_user, cohort, data=_settings(form),
+                                                  trainers=_selected_trainers(form), now=clock.now(),
+                                                  confirmed=form.confirm.data),
+                      expect=(NeedsConfirmation,))
+    if outcome:
+        flash(_("The cohort has been saved."), "success")
+        return _to_cohort(cohort.id)
+    affected, status = None, outcome.status
+    if isinstance(outcome.error, NeedsConfirmation):
+        form.capacity.errors = list(form.capacity.errors) + [outcome.error.message]
+        affected, status = outcome.error.affected, 422
     return render("cohorts/edit.html", form=form, cohort=cohort, affected=affected, status=status)
 
 
@@ -231,24 +208,12 @@ def edit(cohort_id: int):
 def status(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     form = StatusForm()
-    if form.validate_on_submit():
-        try:
-            change_status(current_user, cohort, CohortStatus(form.status.data), clock.now())
-        except CohortError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The cohort is now: %(status)s.", status=_status_label(cohort.status)), "success")
-    else:
+    outcome = perform(form, lambda: change_status(current_user, cohort, CohortStatus(form.status.data), clock.now()))
+    if outcome:
+        flash(_("The cohort is now: %(status)s.", status=status_label(cohort.status)), "success")
+    elif outcome.error is None:
         flash(_("Choose a valid status."), "error")
-    return redirect_to(url_for("cohorts.show", cohort_id=cohort.id))
-
-
-def _status_label(status):
-    from lms.cohorts.services import status_label
-
-    return status_label(status)
+    return _to_cohort(cohort.id)
 
 
 @bp.route("/staff/cohorts/<int:cohort_id>/cancel", methods=["GET", "POST"])
@@ -256,27 +221,18 @@ def _status_label(status):
 def cancel(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     form = CancelForm()
-    from lms.cohorts.services import active_enrolments
-
-    affected = [e.user for e in active_enrolments(cohort)]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            cancel_cohort(current_user, cohort, form.reason.data, clock.now(), confirmed=form.confirm.data)
-        except NeedsConfirmation as exc:
-            db.session.rollback()
-            form.confirm.errors = list(form.confirm.errors) + [exc.message]
-            status = 422
-        except CohortError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id))
-        else:
-            db.session.commit()
-            flash(_("The cohort has been cancelled."), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id))
-    elif form.is_submitted():
+    affected = participants(cohort)
+    outcome = perform(form, lambda: cancel_cohort(current_user, cohort, form.reason.data, clock.now(),
+                                                  confirmed=form.confirm.data),
+                      expect=(NeedsConfirmation,))
+    if outcome:
+        flash(_("The cohort has been cancelled."), "success")
+    status = outcome.status
+    if isinstance(outcome.error, NeedsConfirmation):
+        form.confirm.errors = list(form.confirm.errors) + [outcome.error.message]
         status = 422
+    elif outcome or outcome.error is not None:
+        return _to_cohort(cohort.id)
     return render("cohorts/cancel.html", form=form, cohort=cohort, affected=affected, status=status)
 
 
@@ -297,21 +253,11 @@ def _session_data(form) -> SessionData:
 def session_new(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     form = SessionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            session = add_session(current_user, cohort, _session_data(form), clock.now())
-        except CohortError as exc:
-            db.session.rollback()
-            _set_field_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("%(title)s has been added.", title=session.title), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#sessions")
-    elif form.is_submitted():
-        status = 422
-    return render("cohorts/session_form.html", form=form, cohort=cohort, session=None, status=status)
+    outcome = perform(form, lambda: add_session(current_user, cohort, _session_data(form), clock.now()))
+    if outcome:
+        flash(_("%(title)s has been added.", title=outcome.result.title), "success")
+        return _to_cohort(cohort.id, "#sessions")
+    return render("cohorts/session_form.html", form=form, cohort=cohort, session=None, status=outcome.status)
 
 
 @bp.route("/staff/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -325,60 +271,36 @@ def session_edit(session_id: int):
         form.day.data = to_local(session.starts_at).date()
         form.start.data = to_local(session.starts_at).time()
         form.end.data = to_local(session.ends_at).time()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            changed = update_session(current_user, session, _session_data(form), clock.now())
-        except CohortError as exc:
-            db.session.rollback()
-            _set_field_error(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The session has been saved.") if changed else _("Nothing was changed."), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#sessions")
-    elif form.is_submitted():
-        status = 422
-    return render("cohorts/session_form.html", form=form, cohort=cohort, session=session, status=status)
+    outcome = perform(form, lambda: update_session(current_user, session, _session_data(form), clock.now()))
+    if outcome:
+        flash(_("The session has been saved.") if outcome.result else _("Nothing was changed."), "success")
+        return _to_cohort(cohort.id, "#sessions")
+    return render("cohorts/session_form.html", form=form, cohort=cohort, session=session, status=outcome.status)
 
 
 @bp.route("/staff/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @staff_required
 def session_cancel(session_id: int):
     session = _session_or_404(session_id)
+    cohort_id = session.cohort_id
     form = CancelForm()
-    from lms.cohorts.services import active_enrolments
-
-    affected = [e.user for e in active_enrolments(session.cohort)]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            cancel_session(current_user, session, form.reason.data, clock.now())
-        except CohortError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(title)s has been cancelled. It stays visible as cancelled.", title=session.title), "success")
-        return redirect_to(url_for("cohorts.show", cohort_id=session.cohort_id) + "#sessions")
-    elif form.is_submitted():
-        status = 422
-    return render("cohorts/session_cancel.html", form=form, session=session, affected=affected, status=status)
+    affected = participants(session.cohort)
+    outcome = perform(form, lambda: cancel_session(current_user, session, form.reason.data, clock.now()))
+    if outcome:
+        flash(_("%(title)s has been cancelled. It stays visible as cancelled.", title=session.title), "success")
+    if outcome or outcome.error is not None:
+        return _to_cohort(cohort_id, "#sessions")
+    return render("cohorts/session_cancel.html", form=form, session=session, affected=affected,
+                  status=outcome.status)
 
 
 @bp.post("/staff/sessions/<int:session_id>/restore")
 @staff_required
 def session_restore(session_id: int):
     session = _session_or_404(session_id)
-    try:
-        restore_session(current_user, session, clock.now())
-    except CohortError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    if perform(None, lambda: restore_session(current_user, session, clock.now())):
         flash(_("%(title)s takes place again.", title=session.title), "success")
-    return redirect_to(url_for("cohorts.show", cohort_id=session.cohort_id) + "#sessions")
+    return _to_cohort(session.cohort_id, "#sessions")
 
 
 @bp.route("/staff/sessions/<int:session_id>/delete", methods=["GET", "POST"])
@@ -387,15 +309,9 @@ def session_delete(session_id: int):
     session = _session_or_404(session_id)
     cohort_id = session.cohort_id
     if request.method == "POST":
-        try:
-            delete_session(current_user, session, clock.now())
-        except CohortError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if perform(None, lambda: delete_session(current_user, session, clock.now())):
             flash(_("The session has been removed."), "success")
-        return redirect_to(url_for("cohorts.show", cohort_id=cohort_id) + "#sessions")
+        return _to_cohort(cohort_id, "#sessions")
     return render("cohorts/session_delete.html", session=session)
 
 
@@ -404,13 +320,9 @@ def session_delete(session_id: int):
 
 @panel("trainer_cohorts", "cohorts/_panel_trainer.html", (Role.TRAINER,), order=20)
 def trainer_panel(user, now):
-    from lms.cohorts.services import trainer_overview
-
     return trainer_overview(user, now)
 
 
 @panel("staff_cohorts", "cohorts/_panel_staff.html", (Role.STAFF, Role.ADMIN), order=20)
 def staff_panel(user, now):
-    from lms.cohorts.services import staff_overview
-
-    return staff_overview(now)
+    return {**staff_overview(now), "waiting": awaiting_approval(), "interested": waiting_interest()}

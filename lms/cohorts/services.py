@@ -3,6 +3,11 @@
 Every change a participant's calendar must notice (time, place, link, status) raises the
 session's ``sequence`` and is kept as a SessionChange with the values before and after,
 so change notices can say what changed.
+
+The people in a cohort belong to the enrolment feature, a floor up: this module announces
+what happened through the events of lms/domain.py (``cohort_opened``, ``cohort_cancelled``,
+``session_changed``, ``progress_changed``) and asks through them who is affected
+(``cohort_participants``) or whether a session is in use (``session_in_use``).
 """
 
 from __future__ import annotations
@@ -10,33 +15,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload, with_expression
+from flask_babel import ngettext
 
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record, snapshot
-from lms.auth.models import Role, User, UserRole
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
-from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus, status_label
+from lms.domain import (
+    DomainError,
+    cohort_cancelled,
+    cohort_opened,
+    cohort_participants,
+    gather,
+    progress_changed,
+    session_changed,
+    session_in_use,
+)
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
-from lms.notifications.notices import notify_cohort_cancelled, notify_session_change
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
 
+SESSION_SUMMARY = _l("%(cohort)s: %(session)s")
 register_audit(
     actions={
         "cohort.create": (_l("Cohort created"),),
         "cohort.update": (_l("Cohort changed"),),
         "cohort.status": (_l("Cohort status changed"),),
         "cohort.cancel": (_l("Cohort cancelled"),),
-        "session.create": (_l("Session added"),),
-        "session.update": (_l("Session changed"),),
-        "session.cancel": (_l("Session cancelled"),),
-        "session.restore": (_l("Session restored"),),
-        "session.delete": (_l("Session removed"),),
+        "session.create": (_l("Session added"), SESSION_SUMMARY),
+        "session.update": (_l("Session changed"), SESSION_SUMMARY),
+        "session.cancel": (_l("Session cancelled"), SESSION_SUMMARY),
+        "session.restore": (_l("Session restored"), SESSION_SUMMARY),
+        "session.delete": (_l("Session removed"), SESSION_SUMMARY),
     },
     objects={"cohort": _l("Cohort"), "session": _l("Session")},
     fields={
@@ -69,13 +82,8 @@ TRANSITIONS = {
 }
 
 
-class CohortError(Exception):
+class CohortError(DomainError):
     """A rule refused the change; ``field`` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class NeedsConfirmation(Exception):
@@ -107,108 +115,6 @@ class SessionData:
     @property
     def ends_at(self) -> datetime:
         return local_to_utc(self.day, self.end)
-
-
-# Reading -----------------------------------------------------------------------------
-
-
-def enrolled_count_column():
-    return (
-        sa.select(sa.func.count(Enrolment.id))
-        .where(Enrolment.cohort_id == Cohort.id,
-               Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]))
-        .correlate(Cohort)
-        .scalar_subquery()
-    )
-
-
-def waitlist_count_column():
-    return (
-        sa.select(sa.func.count(Enrolment.id))
-        .where(Enrolment.cohort_id == Cohort.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
-        .correlate(Cohort)
-        .scalar_subquery()
-    )
-
-
-def staff_cohort_query(*, programme_id=None, region_id=None, status=None, starts_from=None, starts_until=None,
-                       region_ids=None):
-    """Cohorts with their enrolled and waitlist counts, in one statement (plus eager loads)."""
-    stmt = (
-        sa.select(Cohort)
-        .options(
-            joinedload(Cohort.programme),
-            joinedload(Cohort.region),
-            joinedload(Cohort.municipality),
-            with_expression(Cohort.enrolled_count, enrolled_count_column()),
-            with_expression(Cohort.waitlist_count, waitlist_count_column()),
-        )
-        .order_by(Cohort.starts_at.desc().nulls_last(), Cohort.id.desc())
-    )
-    if programme_id:
-        stmt = stmt.where(Cohort.programme_id == programme_id)
-    if region_id:
-        stmt = stmt.where(Cohort.region_id == region_id)
-    if region_ids is not None:
-        stmt = stmt.where(Cohort.region_id.in_(region_ids))
-    if status:
-        stmt = stmt.where(Cohort.status == status)
-    if starts_from:
-        stmt = stmt.where(Cohort.starts_at >= local_to_utc(starts_from, time(0, 0)))
-    if starts_until:
-        stmt = stmt.where(Cohort.starts_at < local_to_utc(starts_until + timedelta(days=1), time(0, 0)))
-    return stmt
-
-
-def load_cohort(cohort_id: int) -> Cohort | None:
-    return db.session.execute(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            joinedload(Cohort.programme),
-            joinedload(Cohort.region),
-            joinedload(Cohort.municipality),
-            selectinload(Cohort.sessions),
-            selectinload(Cohort.trainers),
-        )
-    ).unique().scalar_one_or_none()
-
-
-def can_manage(user, cohort: Cohort) -> bool:
-    return user.is_authenticated and user.has_role(Role.STAFF, Role.ADMIN)
-
-
-def can_read(user, cohort: Cohort) -> bool:
-    """Staff, the cohort's trainers, and coordinators of its region may read the staff page."""
-    if not user.is_authenticated:
-        return False
-    if can_manage(user, cohort):
-        return True
-    if user.has_role(Role.TRAINER) and any(t.id == user.id for t in cohort.trainers):
-        return True
-    return user.has_role(Role.COORDINATOR) and cohort.region_id in user.coordinated_region_ids
-
-
-def trainer_choices() -> list[User]:
-    return list(db.session.execute(
-        sa.select(User)
-        .join(UserRole)
-        .where(UserRole.role == Role.TRAINER, User.is_active.is_(True), User.erased_at.is_(None))
-        .order_by(User.name)
-    ).scalars())
-
-
-def active_enrolments(cohort: Cohort) -> list[Enrolment]:
-    return list(db.session.execute(
-        sa.select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE))
-        .options(joinedload(Enrolment.user))
-        .order_by(Enrolment.created_at, Enrolment.id)
-    ).scalars())
-
-
-def seat_holders(cohort: Cohort) -> list[Enrolment]:
-    return [e for e in active_enrolments(cohort) if e.holds_seat]
 
 
 # Opening a cohort --------------------------------------------------------------------
@@ -244,7 +150,7 @@ def sessions_from_pattern(programme: Programme, first_day: date, *, address: str
 def _check_window(cohort: Cohort) -> None:
     if cohort.enrol_opens_at and cohort.enrol_closes_at and cohort.enrol_closes_at <= cohort.enrol_opens_at:
         raise CohortError(_("Enrolment must close after it opens."), "enrol_closes_on")
-    first = first_session_start(cohort)
+    first = cohort.first_session_at
     if cohort.enrol_closes_at and first and cohort.enrol_closes_at > first:
         raise CohortError(_("Enrolment must close before the first session."), "enrol_closes_on")
 
@@ -254,13 +160,8 @@ def _check_place(region: Region, municipality: Municipality | None) -> None:
         raise CohortError(_("This municipality is not in the chosen region."), "municipality_id")
 
 
-def first_session_start(cohort: Cohort) -> datetime | None:
-    starts = [s.starts_at for s in cohort.sessions if s.status == SessionStatus.SCHEDULED]
-    return min(starts) if starts else None
-
-
 def refresh_starts_at(cohort: Cohort) -> None:
-    cohort.starts_at = first_session_start(cohort) or (
+    cohort.starts_at = cohort.first_session_at or (
         min((s.starts_at for s in cohort.sessions), default=None)
     )
 
@@ -278,7 +179,7 @@ def create_cohort(actor, *, programme: Programme, region: Region, municipality: 
     cohort = Cohort(
         programme=programme, region=region, municipality=municipality, title=title, description=description,
         capacity=capacity, enrol_opens_at=enrol_opens_at, enrol_closes_at=enrol_closes_at,
-        status=CohortStatus.DRAFT, created_at=now, updated_at=now, seats_taken=0, waitlist_counter=0,
+        status=CohortStatus.DRAFT, created_at=now, updated_at=now,
     )
     cohort.sessions = sessions_from_pattern(programme, first_day, address=address, video_url=video_url)
     for session in cohort.sessions:
@@ -288,7 +189,7 @@ def create_cohort(actor, *, programme: Programme, region: Region, municipality: 
     _check_window(cohort)
     db.session.add(cohort)
     db.session.flush()
-    record(actor, "cohort.create", cohort, now=now, summary=cohort.title, after=snapshot(cohort, COHORT_FIELDS))
+    _record(actor, "cohort.create", cohort, now, after=snapshot(cohort, COHORT_FIELDS))
     return cohort
 
 
@@ -301,8 +202,8 @@ def update_cohort(actor, cohort: Cohort, *, data: dict, trainers: list[User], no
     municipality = db.session.get(Municipality, data["municipality_id"]) if data.get("municipality_id") else None
     _check_place(region, municipality)
     if data["capacity"] < cohort.seats_taken and not confirmed:
-        holders = seat_holders(cohort)
-        affected = [e.user for e in holders[data["capacity"]:]]
+        holders = gather(cohort_participants, cohort=cohort, seat_holders_only=True)
+        affected = holders[data["capacity"]:]
         raise NeedsConfirmation(
             _("%(taken)d seats are taken, more than the new capacity of %(capacity)d. Nobody loses their seat, "
               "but no new seats open until enough people leave.", taken=cohort.seats_taken,
@@ -318,7 +219,7 @@ def update_cohort(actor, cohort: Cohort, *, data: dict, trainers: list[User], no
     _check_window(cohort)
     after = snapshot(cohort, COHORT_FIELDS)
     after["trainers"] = [t.id for t in trainers]
-    record(actor, "cohort.update", cohort, now=now, summary=cohort.title, before=before, after=after)
+    _record(actor, "cohort.update", cohort, now, before=before, after=after)
 
 
 def change_status(actor, cohort: Cohort, target: CohortStatus, now: datetime) -> None:
@@ -331,7 +232,7 @@ def change_status(actor, cohort: Cohort, target: CohortStatus, now: datetime) ->
     if target == CohortStatus.OPEN:
         if not any(s.status == SessionStatus.SCHEDULED for s in cohort.sessions):
             raise CohortError(_("A cohort cannot open without sessions."))
-        first = first_session_start(cohort)
+        first = cohort.first_session_at
         if first is not None and first <= now:
             raise CohortError(_("A cohort whose first session has started cannot be opened for enrolment."))
         for session in cohort.sessions:
@@ -341,61 +242,47 @@ def change_status(actor, cohort: Cohort, target: CohortStatus, now: datetime) ->
     before = cohort.status
     cohort.status = target
     cohort.updated_at = now
-    record(actor, "cohort.status", cohort, now=now, summary=cohort.title,
-           before={"status": before.value}, after={"status": target.value})
+    _record(actor, "cohort.status", cohort, now, before={"status": before.value}, after={"status": target.value})
     if target == CohortStatus.OPEN:
-        from lms.enrolment.services import notify_interest
-
-        notify_interest(cohort, now)
+        gather(cohort_opened, cohort=cohort, now=now, actor=actor)
 
 
-def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: bool = False) -> list[Enrolment]:
-    """Cancel a cohort: every active enrolment and every session is cancelled with it."""
+def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: bool = False) -> list:
+    """Cancel a cohort with every session; the enrolment feature ends the enrolments and tells everyone.
+
+    Returns the enrolments that ended (the answers to ``cohort_cancelled``).
+    """
     if cohort.status == CohortStatus.CANCELLED:
         raise CohortError(_("This cohort has already been cancelled."))
     if cohort.status == CohortStatus.COMPLETED:
         raise CohortError(_("A completed cohort cannot be cancelled."))
-    enrolments = active_enrolments(cohort)
-    if enrolments and not confirmed:
+    affected = gather(cohort_participants, cohort=cohort)
+    if affected and not confirmed:
         raise NeedsConfirmation(
-            ngettext_people(len(enrolments)), [e.user for e in enrolments]
+            ngettext("%(num)d person is enrolled or on the waitlist; their enrolment is cancelled too.",
+                     "%(num)d people are enrolled or on the waitlist; their enrolments are cancelled too.",
+                     len(affected)),
+            affected,
         )
-    previous = {e.id: e.status for e in enrolments}
     before = cohort.status
     cohort.status = CohortStatus.CANCELLED
     cohort.cancelled_at = now
     cohort.cancel_reason = reason
     cohort.updated_at = now
-    for enrolment in enrolments:
-        enrolment.status = EnrolmentStatus.CANCELLED
-        enrolment.cancelled_at = now
-        enrolment.cancel_reason = reason
-        enrolment.cancelled_by_id = getattr(actor, "id", None)
-        enrolment.waitlist_position = None
-        enrolment.offer_expires_at = None
-    cohort.seats_taken = 0
     for session in cohort.sessions:
         if session.status == SessionStatus.SCHEDULED:
             _apply_session_change(actor, session, {"status": SessionStatus.CANCELLED}, now, kind="cancelled")
             session.cancelled_at = now
-    record(actor, "cohort.cancel", cohort, now=now, summary=cohort.title,
-           before={"status": before.value}, after={"status": "cancelled", "reason": reason,
-                                                   "enrolments_cancelled": [e.id for e in enrolments]})
-    notify_cohort_cancelled(cohort, enrolments, previous, reason, now)
-    return enrolments
+    ended = gather(cohort_cancelled, cohort=cohort, reason=reason, now=now, actor=actor)
+    _record(actor, "cohort.cancel", cohort, now, before={"status": before.value},
+            after={"status": "cancelled", "reason": reason, "enrolments_cancelled": [e.id for e in ended]})
+    return ended
 
 
-def ngettext_people(count: int) -> str:
-    from flask_babel import ngettext
-
-    return ngettext("%(num)d person is enrolled or on the waitlist; their enrolment is cancelled too.",
-                    "%(num)d people are enrolled or on the waitlist; their enrolments are cancelled too.", count)
-
-
-def status_label(status: CohortStatus) -> str:
-    from lms.cohorts.forms import STATUS_LABELS
-
-    return str(STATUS_LABELS[status])
+def _record(actor, action: str, cohort: Cohort, now: datetime, *, before: dict | None = None,
+            after: dict | None = None) -> None:
+    record(actor, action, cohort, now=now, summary=cohort.title, params={"name": cohort.title},
+           before=before, after=after)
 
 
 # Sessions ----------------------------------------------------------------------------
@@ -441,7 +328,7 @@ def _apply_session_change(actor, session: Session, values: dict, now: datetime, 
     changed = {name: value for name, value in values.items() if getattr(session, name) != value}
     if not changed:
         return False
-    before = {name: getattr(session, name) for name in changed}
+    before = snapshot(session, list(changed))
     for name, value in changed.items():
         setattr(session, name, value)
     session.updated_at = now
@@ -458,15 +345,23 @@ def _apply_session_change(actor, session: Session, values: dict, now: datetime, 
                 kind = "changed"
         session.changes.append(SessionChange(
             actor_id=getattr(actor, "id", None), changed_at=now, kind=kind,
-            before=_plain(before), after=_plain(changed),
+            before=before, after=snapshot(session, list(changed)),
         ))
     return True
 
 
-def _plain(values: dict) -> dict:
-    from lms.audit.services import _plain as plain
+def _record_session(actor, action: str, session: Session, now: datetime, *, before: dict | None = None,
+                    after: dict | None = None) -> None:
+    cohort = session.cohort
+    record(actor, action, session, now=now, summary=f"{cohort.title}: {session.title}",
+           params={"cohort": cohort.title, "session": session.title}, before=before, after=after)
 
-    return plain(values)
+
+def _announce(actor, session: Session, kind: str, now: datetime, *, progress: bool) -> None:
+    """Tell the features above: completion may follow at once (``progress``), participants hear of it."""
+    if progress:
+        gather(progress_changed, cohort_id=session.cohort_id, now=now, actor=actor)
+    gather(session_changed, session=session, kind=kind, now=now, actor=actor)
 
 
 def update_session(actor, session: Session, data: SessionData, now: datetime) -> bool:
@@ -484,19 +379,11 @@ def update_session(actor, session: Session, data: SessionData, now: datetime) ->
     if changed:
         refresh_starts_at(cohort)
         _check_window(cohort)
-        record(actor, "session.update", session, now=now, summary=f"{cohort.title}: {session.title}",
-               before=before, after=snapshot(session, SESSION_FIELDS))
-        if before["is_required"] != session.is_required:
-            _reevaluate(cohort.id, now, actor)
-        notify_session_change(session, now)
+        _record_session(actor, "session.update", session, now, before=before,
+                        after=snapshot(session, SESSION_FIELDS))
+        # A session's requirement changed: completion follows at once, not at some nightly run.
+        _announce(actor, session, "changed", now, progress=before["is_required"] != session.is_required)
     return changed
-
-
-def _reevaluate(cohort_id: int, now: datetime, actor) -> None:
-    """A session's requirement changed: completion follows at once, not at some nightly run."""
-    from lms.learning.completion import reevaluate_cohort
-
-    reevaluate_cohort(cohort_id, now, actor)
 
 
 def add_session(actor, cohort: Cohort, data: SessionData, now: datetime) -> Session:
@@ -513,8 +400,8 @@ def add_session(actor, cohort: Cohort, data: SessionData, now: datetime) -> Sess
     refresh_starts_at(cohort)
     _check_window(cohort)
     db.session.flush()
-    record(actor, "session.create", session, now=now, summary=f"{cohort.title}: {session.title}",
-           after=snapshot(session, SESSION_FIELDS))
+    _record_session(actor, "session.create", session, now, after=snapshot(session, SESSION_FIELDS))
+    _announce(actor, session, "added", now, progress=False)
     return session
 
 
@@ -526,10 +413,9 @@ def cancel_session(actor, session: Session, reason: str, now: datetime) -> None:
     session.cancelled_at = now
     session.changes[-1].after["reason"] = reason
     refresh_starts_at(session.cohort)
-    record(actor, "session.cancel", session, now=now, summary=f"{session.cohort.title}: {session.title}",
-           before={"status": "scheduled"}, after={"status": "cancelled", "reason": reason})
-    _reevaluate(session.cohort_id, now, actor)
-    notify_session_change(session, now)
+    _record_session(actor, "session.cancel", session, now, before={"status": "scheduled"},
+                    after={"status": "cancelled", "reason": reason})
+    _announce(actor, session, "cancelled", now, progress=True)
 
 
 def restore_session(actor, session: Session, now: datetime) -> None:
@@ -538,113 +424,20 @@ def restore_session(actor, session: Session, now: datetime) -> None:
     _apply_session_change(actor, session, {"status": SessionStatus.SCHEDULED}, now, kind="restored")
     session.cancelled_at = None
     refresh_starts_at(session.cohort)
-    record(actor, "session.restore", session, now=now, summary=f"{session.cohort.title}: {session.title}",
-           before={"status": "cancelled"}, after={"status": "scheduled"})
-    _reevaluate(session.cohort_id, now, actor)
-    notify_session_change(session, now)
+    _record_session(actor, "session.restore", session, now, before={"status": "cancelled"},
+                    after={"status": "scheduled"})
+    _announce(actor, session, "restored", now, progress=True)
 
 
 def delete_session(actor, session: Session, now: datetime) -> None:
     """Remove a session that nobody can have noticed yet; otherwise it must be cancelled."""
-    from lms.attendance.models import Attendance
-
     cohort = session.cohort
     if cohort.status != CohortStatus.DRAFT:
         raise CohortError(_("Sessions of a published cohort are cancelled, not removed, so that participants "
                             "and their calendars see the change."))
-    if db.session.execute(sa.select(Attendance.id).where(Attendance.session_id == session.id).limit(1)).first():
+    if any(gather(session_in_use, session=session)):
         raise CohortError(_("Attendance has been registered for this session; it cannot be removed."))
-    record(actor, "session.delete", session, now=now, summary=f"{cohort.title}: {session.title}",
-           before=snapshot(session, SESSION_FIELDS))
+    _record_session(actor, "session.delete", session, now, before=snapshot(session, SESSION_FIELDS))
+    _announce(actor, session, "deleted", now, progress=False)
     cohort.sessions.remove(session)
     refresh_starts_at(cohort)
-
-
-# Catalogue ---------------------------------------------------------------------------
-
-
-def catalogue_query(*, region_id=None, municipality_id=None, month: date | None = None, first_region_id=None):
-    """Open cohorts for the public catalogue, the viewer's own region first."""
-    stmt = (
-        sa.select(Cohort)
-        .where(Cohort.status == CohortStatus.OPEN)
-        .options(
-            joinedload(Cohort.programme),
-            joinedload(Cohort.region),
-            joinedload(Cohort.municipality),
-            selectinload(Cohort.sessions),
-        )
-    )
-    if region_id:
-        stmt = stmt.where(Cohort.region_id == region_id)
-    if municipality_id:
-        stmt = stmt.where(Cohort.municipality_id == municipality_id)
-    if month:
-        start = local_to_utc(month.replace(day=1), time(0, 0))
-        next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        stmt = stmt.where(Cohort.starts_at >= start, Cohort.starts_at < local_to_utc(next_month, time(0, 0)))
-    order = []
-    if first_region_id:
-        order.append(sa.case((Cohort.region_id == first_region_id, 0), else_=1))
-    stmt = stmt.order_by(*order, Cohort.starts_at, Cohort.id)
-    return stmt
-
-
-def catalogue_months() -> list[date]:
-    """The months in which open cohorts start, for the month filter."""
-    starts = db.session.execute(
-        sa.select(Cohort.starts_at).where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
-    ).scalars()
-    return sorted({to_local(s).date().replace(day=1) for s in starts})
-
-
-# Start pages -------------------------------------------------------------------------
-
-LIVE_STATUSES = (CohortStatus.DRAFT, CohortStatus.OPEN, CohortStatus.CLOSED)
-
-
-def trainer_overview(user, now: datetime) -> dict:
-    """The trainer's own running and coming cohorts, and their next sessions."""
-    from lms.cohorts.models import cohort_trainer
-
-    cohorts = db.session.execute(
-        sa.select(Cohort)
-        .join(cohort_trainer, cohort_trainer.c.cohort_id == Cohort.id)
-        .where(cohort_trainer.c.user_id == user.id, Cohort.status.in_(LIVE_STATUSES))
-        .options(joinedload(Cohort.programme), joinedload(Cohort.region), selectinload(Cohort.sessions))
-        .order_by(Cohort.starts_at)
-    ).unique().scalars().all()
-    upcoming = sorted(
-        (s for c in cohorts for s in c.sessions if s.ends_at >= now),
-        key=lambda s: s.starts_at,
-    )[:8]
-    return {"cohorts": cohorts, "upcoming": upcoming, "now": now}
-
-
-def staff_overview(now: datetime) -> dict:
-    """What staff should keep an eye on: sessions in the next two weeks and draft cohorts."""
-    soon = db.session.execute(
-        sa.select(Session)
-        .join(Cohort)
-        .where(Session.starts_at >= now, Session.starts_at < now + timedelta(days=14),
-               Cohort.status.in_(LIVE_STATUSES))
-        .options(joinedload(Session.cohort).joinedload(Cohort.region))
-        .order_by(Session.starts_at)
-        .limit(10)
-    ).scalars().all()
-    counts = dict(db.session.execute(
-        sa.select(Cohort.status, sa.func.count()).group_by(Cohort.status)
-    ).all())
-    waiting = db.session.execute(
-        sa.select(Cohort, sa.func.count(Enrolment.id))
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .where(Enrolment.status == EnrolmentStatus.PENDING)
-        .group_by(Cohort.id)
-        .order_by(Cohort.starts_at)
-    ).all()
-    from lms.enrolment.models import Interest
-
-    interested = db.session.execute(
-        sa.select(sa.func.count(Interest.id)).where(Interest.notified_at.is_(None))
-    ).scalar_one()
-    return {"soon": soon, "counts": counts, "waiting": waiting, "interested": interested, "now": now}

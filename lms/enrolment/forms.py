@@ -5,19 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from lms.enrolment.models import EnrolmentStatus
+from lms.enrolment.models import STATUS_LABELS as STATUS_LABELS  # still read here by lms/templating.py
 from lms.forms import optional_int, strip
 from lms.urls import MAX_ID
-
-STATUS_LABELS = {
-    EnrolmentStatus.PENDING: _l("Awaiting approval"),
-    EnrolmentStatus.ENROLLED: _l("Enrolled"),
-    EnrolmentStatus.WAITLISTED: _l("On the waitlist"),
-    EnrolmentStatus.OFFERED: _l("Seat offered"),
-    EnrolmentStatus.CANCELLED: _l("Cancelled"),
-    EnrolmentStatus.REJECTED: _l("Not admitted"),
-    EnrolmentStatus.COMPLETED: _l("Completed"),
-}
 
 
 class ActionForm(FlaskForm):

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -39,6 +40,28 @@ ACTIVE = (
     EnrolmentStatus.WAITLISTED,
     EnrolmentStatus.OFFERED,
 )
+# The seat holders have the cohort's sessions in their calendar feed (and get notices of
+# changes); enrolled and completed coaches also see the video links.
+IN_CALENDAR = SEAT_HOLDING
+SEES_VIDEO = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+
+STATUS_LABELS = {
+    EnrolmentStatus.PENDING: _l("Awaiting approval"),
+    EnrolmentStatus.ENROLLED: _l("Enrolled"),
+    EnrolmentStatus.WAITLISTED: _l("On the waitlist"),
+    EnrolmentStatus.OFFERED: _l("Seat offered"),
+    EnrolmentStatus.CANCELLED: _l("Cancelled"),
+    EnrolmentStatus.REJECTED: _l("Not admitted"),
+    EnrolmentStatus.COMPLETED: _l("Completed"),
+}
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[EnrolmentStatus(status)])
+
+
+def _status_in(*statuses: EnrolmentStatus) -> property:
+    return property(lambda enrolment: enrolment.status in statuses)
 
 
 class Enrolment(db.Model):
@@ -84,13 +107,16 @@ class Enrolment(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     programme: Mapped[Programme] = relationship()
 
-    @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
+    # What the status means, for services and templates (never compare against strings).
+    holds_seat = _status_in(*SEAT_HOLDING)
+    is_active = _status_in(*ACTIVE)
+    is_enrolled = _status_in(EnrolmentStatus.ENROLLED)
+    is_pending = _status_in(EnrolmentStatus.PENDING)
+    is_waitlisted = _status_in(EnrolmentStatus.WAITLISTED)
+    is_offered = _status_in(EnrolmentStatus.OFFERED)
+    is_completed = _status_in(EnrolmentStatus.COMPLETED)
+    is_ended = _status_in(EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)  # the coach may enrol again
+    sees_video = _status_in(*SEES_VIDEO)
 
 
 class Interest(db.Model):

@@ -9,49 +9,49 @@ from lms import clock
 from lms.auth.access import roles_required, staff_required
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort
-from lms.cohorts.services import can_manage, load_cohort
+from lms.cohorts.queries import can_manage, load_cohort
 from lms.enrolment import bp
-from lms.enrolment.forms import (
-    ActionForm,
-    AddCoachForm,
-    InterestForm,
-    MoveForm,
-    ReasonForm,
-)
-from lms.enrolment.models import Enrolment, EnrolmentStatus
-from lms.enrolment.services import (
-    EnrolmentError,
-    NeedsOverbooking,
-    accept_offer,
-    add_coach,
-    approve,
+from lms.enrolment import cli as _cli  # noqa: F401 - registers `flask lms process-waitlists`
+from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm
+from lms.enrolment.interest import interest_counts, register_interest, withdraw_interest
+from lms.enrolment.models import Enrolment, EnrolmentStatus, status_label
+from lms.enrolment.queries import (
     can_cancel_self,
-    cancel_by_coach,
-    cancel_by_staff,
     cancellation_deadline,
     coach_enrolments,
-    decline_offer,
-    enrol,
     enrol_panel_context,
-    enrolment_window_problem,
-    expire_offers,
-    interest_counts,
-    move,
     move_targets,
-    own_enrolment,
-    register_interest,
-    reject,
     roster,
     roster_csv,
     search_coaches,
     waitlist_rank,
-    withdraw_interest,
 )
+from lms.enrolment.services import (
+    NeedsOverbooking,
+    accept_offer,
+    add_coach,
+    approve,
+    cancel_by_coach,
+    cancel_by_staff,
+    decline_offer,
+    enrol,
+    move,
+    reject,
+)
+from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import is_htmx, redirect_to, render
 from lms.panels import panel
 from lms.programmes.models import Programme
+from lms.web import perform
+
+bp.add_app_template_global(status_label, "enrolment_status_label")
+bp.add_app_template_global(EnrolmentStatus, "enrolment_status_enum")
+
+
+class SentTwice(Exception):
+    """The same coach sent the enrolment form twice at once; the first one won."""
 
 
 def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
@@ -60,6 +60,10 @@ def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     if enrolment is None or enrolment.user_id != current_user.id:
         abort(404)
     return enrolment
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    return load_cohort(cohort_id) or abort(404)
 
 
 def _panel_response(cohort: Cohort, now, status: int = 200):
@@ -78,25 +82,23 @@ def _back_to_cohort(cohort_id: int):
 # Coach ---------------------------------------------------------------------------------
 
 
+def _enrol_once(cohort: Cohort, now):
+    try:
+        return enrol(current_user, cohort, now)
+    except IntegrityError as exc:
+        raise SentTwice() from exc
+
+
 @bp.post("/trainings/<int:cohort_id>/enrol")
 @roles_required(Role.COACH)
 def enrol_view(cohort_id: int):
-    cohort = load_cohort(cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = _cohort_or_404(cohort_id)
     now = clock.now()
-    try:
-        result = enrol(current_user, cohort, now)
-        db.session.commit()
-    except EnrolmentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    except IntegrityError:
-        # The same coach sent the form twice at once: the first one won; show where they stand.
-        db.session.rollback()
-        flash(_("You are already enrolled in this group."), "info")
-    else:
-        enrolment = result.enrolment
+    outcome = perform(None, lambda: _enrol_once(cohort, now), expect=(SentTwice,))
+    if isinstance(outcome.error, SentTwice):
+        flash(_("You are already enrolled in this group."), "info")  # show where they stand
+    elif outcome:
+        enrolment = outcome.result.enrolment
         if enrolment.status == EnrolmentStatus.ENROLLED:
             flash(_("You are enrolled in %(title)s. A confirmation is on its way by email.", title=cohort.title),
                   "success")
@@ -106,7 +108,7 @@ def enrol_view(cohort_id: int):
         else:
             flash(_("The group is full. You are on the waitlist, number %(rank)d in line.",
                     rank=waitlist_rank(enrolment) or 0), "info")
-        for session in result.overlaps:
+        for session in outcome.result.overlaps:
             flash(_("Note: %(title)s of %(cohort)s overlaps with a session of this group.",
                     title=session.title, cohort=session.cohort.title), "warning")
     if is_htmx():
@@ -120,18 +122,13 @@ def cancel(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
     now = clock.now()
     form = ActionForm()
-    if form.validate_on_submit():
-        was_waitlisted = enrolment.status == EnrolmentStatus.WAITLISTED
-        cohort_id = enrolment.cohort_id
-        try:
-            cancel_by_coach(current_user, enrolment, now)
-        except EnrolmentError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("You have left the waitlist.") if was_waitlisted else _("Your enrolment has been cancelled."),
-                  "success")
+    was_waitlisted = enrolment.status == EnrolmentStatus.WAITLISTED
+    cohort_id = enrolment.cohort_id
+    outcome = perform(form, lambda: cancel_by_coach(current_user, enrolment, now))
+    if outcome:
+        flash(_("You have left the waitlist.") if was_waitlisted else _("Your enrolment has been cancelled."),
+              "success")
+    if outcome or outcome.error is not None:
         return _back_to_cohort(cohort_id)
     return render("enrolment/cancel.html", form=form, enrolment=enrolment,
                   can_cancel=can_cancel_self(enrolment, now), deadline=cancellation_deadline(enrolment.cohort))
@@ -141,16 +138,13 @@ def cancel(enrolment_id: int):
 @login_required
 def accept(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
-    cohort_id = enrolment.cohort_id
-    try:
-        accept_offer(current_user, enrolment, clock.now())
-    except EnrolmentError as exc:
-        db.session.commit()  # an expired offer was passed on; keep that
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    cohort = enrolment.cohort
+    now = clock.now()
+    if perform(None, lambda: accept_offer(current_user, enrolment, now)):
         flash(_("You have accepted the seat. Welcome to the group!"), "success")
-    return _back_to_cohort(cohort_id)
+    else:
+        expire_offers(now, cohort)  # refused because the offer ran out: it still passes on to the next in line
+    return _back_to_cohort(cohort.id)
 
 
 @bp.post("/enrolments/<int:enrolment_id>/decline")
@@ -158,13 +152,7 @@ def accept(enrolment_id: int):
 def decline(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
     cohort_id = enrolment.cohort_id
-    try:
-        decline_offer(current_user, enrolment, clock.now())
-    except EnrolmentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    if perform(None, lambda: decline_offer(current_user, enrolment, clock.now())):
         flash(_("You have declined the seat; it goes to the next person in line."), "success")
     return _back_to_cohort(cohort_id)
 
@@ -180,31 +168,22 @@ def interest():
     if request.form.get("withdraw"):
         withdraw_interest(current_user, programme)
         flash(_("You will no longer hear about new groups of %(title)s.", title=programme.title), "success")
-    else:
-        try:
-            register_interest(current_user, programme, clock.now())
-        except EnrolmentError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect_to(url_for("catalogue.index"))
+    elif perform(None, lambda: register_interest(current_user, programme, clock.now())):
         flash(_("Noted. We will email you when a group of %(title)s opens in your region.", title=programme.title),
               "success")
-    db.session.commit()
     return redirect_to(url_for("catalogue.index"))
 
 
 @panel("coach_enrolments", "enrolment/_panel_coach.html", (Role.COACH,), order=10)
 def coach_panel(user, now):
     enrolments = coach_enrolments(user)
-    for enrolment in enrolments:
-        if enrolment.status == EnrolmentStatus.OFFERED and enrolment.offer_expires_at <= now:
-            expire_offers(now, enrolment.cohort)
-            db.session.commit()
-            enrolments = coach_enrolments(user)
-            break
+    ran_out = next((e for e in enrolments if e.is_offered and e.offer_expires_at <= now), None)
+    if ran_out is not None:
+        expire_offers(now, ran_out.cohort)
+        enrolments = coach_enrolments(user)
     return {
         "enrolments": enrolments,
-        "ranks": {e.id: waitlist_rank(e) for e in enrolments if e.status == EnrolmentStatus.WAITLISTED},
+        "ranks": {e.id: waitlist_rank(e) for e in enrolments if e.is_waitlisted},
         "now": now,
     }
 
@@ -213,9 +192,7 @@ def coach_panel(user, now):
 
 
 def _readable_cohort(cohort_id: int) -> Cohort:
-    cohort = load_cohort(cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = _cohort_or_404(cohort_id)
     if not (can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers)):
         abort(403)
     return cohort
@@ -232,15 +209,18 @@ def _roster_response(cohort: Cohort, status: int = 200):
     if is_htmx():
         return render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
                       **roster_context(cohort))
-    return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#roster")
+    return redirect_to(_roster_url(cohort.id))
+
+
+def _roster_url(cohort_id: int) -> str:
+    return url_for("cohorts.show", cohort_id=cohort_id) + "#roster"
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/roster")
 @login_required
 def roster_view(cohort_id: int):
     cohort = _readable_cohort(cohort_id)
-    if expire_offers(clock.now(), cohort):
-        db.session.commit()
+    expire_offers(clock.now(), cohort)
     return render("enrolment/roster.html", "enrolment/_roster_section.html", **roster_context(cohort))
 
 
@@ -253,45 +233,26 @@ def roster_export(cohort_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _staff_enrolment(enrolment_id: int) -> Enrolment:
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        abort(404)
-    return enrolment
-
-
 @bp.post("/staff/enrolments/<int:enrolment_id>/approve")
 @staff_required
 def approve_view(enrolment_id: int):
-    enrolment = _staff_enrolment(enrolment_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
     cohort = enrolment.cohort
-    try:
-        approve(current_user, enrolment, clock.now())
-    except EnrolmentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    if perform(None, lambda: approve(current_user, enrolment, clock.now())):
         flash(_("The enrolment has been approved."), "success")
     return _roster_response(cohort)
 
 
 def _reason_action(enrolment_id: int, action, template: str, success: str):
-    enrolment = _staff_enrolment(enrolment_id)
-    cohort = enrolment.cohort
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    cohort_id = enrolment.cohort_id
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            action(current_user, enrolment, form.reason.data, clock.now())
-        except EnrolmentError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(success, "success")
-        return redirect_to(url_for("cohorts.show", cohort_id=cohort.id) + "#roster")
-    status = 422 if form.is_submitted() else 200
-    return render(template, form=form, enrolment=enrolment, status=status)
+    outcome = perform(form, lambda: action(current_user, enrolment, form.reason.data, clock.now()))
+    if outcome:
+        flash(success, "success")
+    if outcome or outcome.error is not None:
+        return redirect_to(_roster_url(cohort_id))
+    return render(template, form=form, enrolment=enrolment, status=outcome.status)
 
 
 @bp.route("/staff/enrolments/<int:enrolment_id>/reject", methods=["GET", "POST"])
@@ -310,36 +271,24 @@ def remove_view(enrolment_id: int):
 @bp.route("/staff/enrolments/<int:enrolment_id>/move", methods=["GET", "POST"])
 @staff_required
 def move_view(enrolment_id: int):
-    enrolment = _staff_enrolment(enrolment_id)
-    source = enrolment.cohort
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    source_id = enrolment.cohort_id
     form = MoveForm()
-    targets = move_targets(enrolment)
+    targets = {c.id: c for c in move_targets(enrolment)}
     form.cohort_id.choices = [("", _("— choose a group —"))] + [
-        (c.id, f"{c.title} ({c.region.name}, {c.seats_left} {_('seats left')})") for c in targets
+        (c.id, f"{c.title} ({c.region.name}, {c.seats_left} {_('seats left')})") for c in targets.values()
     ]
-    needs_overbook = False
-    status = 200
-    if form.validate_on_submit():
-        target = next(c for c in targets if c.id == form.cohort_id.data)
-        try:
-            move(current_user, enrolment, target, clock.now(), overbook=form.overbook.data)
-        except NeedsOverbooking:
-            db.session.rollback()
-            needs_overbook = True
-            form.overbook.errors = [_("That group is full. Confirm to place the coach beyond its capacity.")]
-            status = 422
-        except EnrolmentError as exc:
-            db.session.rollback()
-            form.cohort_id.errors = [exc.message]
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been moved to %(title)s.", name=enrolment.user.name, title=target.title), "success")
-            return redirect_to(url_for("cohorts.show", cohort_id=source.id) + "#roster")
-    elif form.is_submitted():
-        status = 422
+    outcome = perform(form, lambda: move(current_user, enrolment, targets[form.cohort_id.data], clock.now(),
+                                         overbook=form.overbook.data), expect=(NeedsOverbooking,))
+    if outcome:
+        target = targets[form.cohort_id.data]
+        flash(_("%(name)s has been moved to %(title)s.", name=enrolment.user.name, title=target.title), "success")
+        return redirect_to(_roster_url(source_id))
+    needs_overbook = isinstance(outcome.error, NeedsOverbooking)
+    if needs_overbook:
+        form.overbook.errors = [_("That group is full. Confirm to place the coach beyond its capacity.")]
     return render("enrolment/move.html", form=form, enrolment=enrolment, needs_overbook=needs_overbook,
-                  status=status)
+                  status=422 if needs_overbook else outcome.status)
 
 
 @bp.get("/staff/cohorts/<int:cohort_id>/coach-search")
@@ -360,17 +309,12 @@ def add_coach_view(cohort_id: int):
     if user is None:
         flash(_("Choose a coach from the search results."), "error")
         return _roster_response(cohort, status=422 if is_htmx() else 200)
-    try:
-        add_coach(current_user, cohort, user, clock.now(), overbook=form.overbook.data)
-    except NeedsOverbooking:
-        db.session.rollback()
+    outcome = perform(None, lambda: add_coach(current_user, cohort, user, clock.now(), overbook=form.overbook.data),
+                      expect=(NeedsOverbooking,))
+    if isinstance(outcome.error, NeedsOverbooking):
         return render("enrolment/overbook.html", "enrolment/_overbook.html", cohort=cohort, user=user,
                       form=AddCoachForm(formdata=None, user_id=user.id))
-    except EnrolmentError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+    if outcome:
         flash(_("%(name)s has been added to the group.", name=user.name), "success")
     return _roster_response(cohort)
 

@@ -9,7 +9,7 @@ import pytest
 from dateutil import tz as dateutil_tz
 from icalendar import Calendar
 
-from lms.calendar import ical
+from lms.cohorts import ical
 from lms.cohorts.models import CohortStatus, SessionStatus
 from lms.extensions import db
 from lms.programmes.models import SessionKind

@@ -80,7 +80,7 @@ def test_feed_answers_304_when_nothing_changed_and_200_after_a_reschedule(client
 
 
 def test_uid_is_the_same_in_every_feed_and_file(client, dst_cohort, coach, token_for, feed_now, region, auth):
-    from lms.calendar.ical import cohort_ics
+    from lms.cohorts.ical import cohort_ics
 
     enrol(dst_cohort, coach)
     session = dst_cohort.sessions[1]

@@ -8,7 +8,9 @@ import pytest
 
 from lms.auth.models import Role
 from lms.cohorts.models import CohortStatus
+from lms.enrolment.interest import notify_interest, register_interest
 from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest
+from lms.enrolment.queries import roster, roster_csv, waitlist_rank
 from lms.enrolment.services import (
     EnrolmentError,
     NeedsOverbooking,
@@ -19,17 +21,10 @@ from lms.enrolment.services import (
     cancel_by_staff,
     decline_offer,
     enrol,
-    expire_offers,
     move,
-    notify_interest,
-    process_waitlists,
-    register_interest,
     reject,
-    remind_expiring_offers,
-    roster,
-    roster_csv,
-    waitlist_rank,
 )
+from lms.enrolment.waitlist import expire_offers, process_waitlists, remind_expiring_offers
 from lms.extensions import db
 from lms.notifications.models import OutboxMail
 

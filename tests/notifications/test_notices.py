@@ -16,8 +16,8 @@ from lms.cohorts.services import (
     restore_session,
     update_session,
 )
+from lms.enrolment.notices import notify_session_change
 from lms.extensions import db
-from lms.notifications.notices import notify_session_change
 from lms.notifications.services import deliver_due
 from lms.programmes.models import SessionKind
 from tests.conftest import NOW

@@ -1,10 +1,10 @@
-"""iCalendar export: a pure function from sessions to bytes (RFC 5545 and RFC 7986).
+"""A cohort's sessions as iCalendar: a pure function from sessions to bytes (RFC 5545 and RFC 7986).
 
 Nothing here reads the request or the clock, and nothing queries beyond the sessions'
 cohort and programme (load those eagerly): the same sessions give the same bytes, so feeds
 carry a strong ETag. DTSTAMP and LAST-MODIFIED come from the session's own last change and
 the UID is the session's, so every feed, download and mail attachment describes the same
-event.
+event. The calendar feature serves these as feeds; the enrolment feature attaches them to mails.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Conference, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
-from lms.cohorts.models import CohortStatus, Session
+from lms.cohorts.models import Cohort, CohortStatus, Session
 from lms.programmes.models import SessionKind
+from lms.urls import external_url
 
 TZID = "Europe/Amsterdam"
 PRODID = "-//Welzijnscoach Academie//Agenda//NL"
@@ -129,13 +130,18 @@ def session_ics(session: Session, *, show_video: bool, page_url: str | None = No
     )
 
 
-def cohort_ics(cohort, include_video_link: bool, *, locale: str | None = None) -> bytes:
+def public_page_url(session: Session) -> str | None:
+    """The public web page of the session's cohort, once that page exists (drafts have none)."""
+    if session.cohort.status == CohortStatus.DRAFT:
+        return None
+    return external_url("catalogue.cohort", cohort_id=session.cohort_id)
+
+
+def cohort_ics(cohort: Cohort, include_video_link: bool, *, locale: str | None = None) -> bytes:
     """The sessions of a cohort for the enrolment confirmation mail (same UIDs as the feeds).
 
     Cancelled sessions are left out: a new participant never had them in a calendar.
     """
-    from lms.calendar.services import public_page_url
-
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         return sessions_ics(
             [s for s in cohort.sessions if not s.is_cancelled],
@@ -146,7 +152,7 @@ def cohort_ics(cohort, include_video_link: bool, *, locale: str | None = None) -
         )
 
 
-def cohort_attachment(cohort, include_video_link: bool, *, locale: str | None = None) -> dict:
+def cohort_attachment(cohort: Cohort, include_video_link: bool, *, locale: str | None = None) -> dict:
     """``cohort_ics`` as an attachment for ``queue_mail(attachments=[...])`` (JSON-safe)."""
     return {
         "filename": f"bijeenkomsten-groep-{cohort.id}.ics",

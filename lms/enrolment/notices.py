@@ -1,11 +1,17 @@
-"""Change notices: when a session moves, changes link, is cancelled or restored, or its cohort is cancelled.
+"""The enrolment feature's mails: a coach's own enrolment, and changes to the sessions they have.
 
-The cohort services record every change a participant must notice as a SessionChange
-and call these functions in the same transaction, so the notices are queued with the
-change itself (a change that is rolled back tells nobody anything). Each notice says
-what changed, old and new, in the recipient's language and in Dutch time, and carries
-an updated ``.ics`` (same UID, higher SEQUENCE) that moves or cancels the event in the
-recipient's calendar. The SessionChanges it reports are marked ``notified_at``.
+Enrolment mails tell a coach where their enrolment stands (enrolled, on the waitlist, a
+seat offered, moved, cancelled ...); the confirmations carry the cohort's sessions as an
+``.ics`` file.
+
+Change notices: when a session moves, changes link, is cancelled or restored, or its
+cohort is cancelled. The cohort services record every change a participant must notice
+as a SessionChange and announce it (``session_changed``, ``cohort_cancelled`` in
+lms/domain.py); the receivers here queue the notices in the same transaction, so a change
+that is rolled back tells nobody anything. Each notice says what changed, old and new, in
+the recipient's language and in Dutch time, and carries an updated ``.ics`` (same UID,
+higher SEQUENCE) that moves or cancels the event in the recipient's calendar. The
+SessionChanges it reports are marked ``notified_at``.
 
 Recipients are everyone who has the session in their calendar feed: coaches whose
 enrolment is pending, enrolled, offered (or completed), and the cohort's trainers. Only
@@ -16,6 +22,7 @@ alone is therefore only sent to them. Notices are service mails: they do not dep
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -24,23 +31,62 @@ from flask_babel import force_locale
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
-from lms.calendar.ical import session_ics, sessions_ics
-from lms.calendar.services import public_page_url
+from lms.cohorts.ical import cohort_attachment, public_page_url, session_ics, sessions_ics
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.domain import session_changed
+from lms.enrolment.models import IN_CALENDAR, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.services import queue_mail
 from lms.programmes.models import SessionKind
 from lms.urls import external_url
 
-# Enrolments whose sessions are in the coach's calendar feed (lms.calendar.services.FEED_ENROLMENT).
-NOTICE_ENROLMENT = (
-    EnrolmentStatus.PENDING,
-    EnrolmentStatus.ENROLLED,
-    EnrolmentStatus.OFFERED,
-    EnrolmentStatus.COMPLETED,
-)
-VIDEO_ENROLMENT = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
+
+class EnrolmentMail(enum.StrEnum):
+    """What an enrolment mail tells the coach (templates/mail/enrolment.*)."""
+
+    ENROLLED = "enrolled"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    OFFER_REMINDER = "offer_reminder"
+    OFFER_EXPIRED = "offer_expired"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+# Mails that list the cohort's sessions, and those that also carry them as a calendar file.
+LISTS_SESSIONS = frozenset({EnrolmentMail.ENROLLED, EnrolmentMail.APPROVED, EnrolmentMail.MOVED,
+                            EnrolmentMail.OFFERED, EnrolmentMail.OFFER_REMINDER, EnrolmentMail.PENDING})
+WITH_CALENDAR = frozenset({EnrolmentMail.ENROLLED, EnrolmentMail.APPROVED, EnrolmentMail.MOVED})
+
+
+def notify_enrolment(enrolment: Enrolment, kind: EnrolmentMail, now: datetime, **extra) -> None:
+    """Queue the mail that tells the coach where their enrolment now stands."""
+    user = db.session.get(User, enrolment.user_id)
+    cohort = db.session.get(Cohort, enrolment.cohort_id)
+    attachments = []
+    if kind in WITH_CALENDAR:
+        attachments = [cohort_attachment(cohort, include_video_link=True, locale=user.locale)]
+    mail_to(user, kind=f"enrolment_{kind}", template="enrolment", now=now, attachments=attachments, context={
+        "kind": kind, "kinds": EnrolmentMail, "lists_sessions": kind in LISTS_SESSIONS,
+        "user": user, "cohort": cohort, "enrolment": enrolment,
+        "programme": cohort.programme, "deadline": enrolment.offer_expires_at,
+        "position": enrolment.waitlist_position,
+        "url": external_url("catalogue.cohort", cohort_id=cohort.id),
+        "start_url": external_url("main.index"),
+        **extra,
+    })
+
+
+def mail_to(user: User, *, kind: str, template: str, now: datetime, context: dict, attachments=()) -> None:
+    """Queue one of this feature's mails for ``user``, in their language."""
+    queue_mail(kind=kind, template=template, recipient=user.email, locale=user.locale, user_id=user.id, now=now,
+               attachments=list(attachments), context={"user": user, **context})
+
+
+# Change notices ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -149,14 +195,14 @@ def session_recipients(cohort: Cohort) -> list[Recipient]:
     enrolments = db.session.execute(
         sa.select(Enrolment)
         .join(Enrolment.user)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(NOTICE_ENROLMENT),
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(IN_CALENDAR),
                User.is_active.is_(True), User.erased_at.is_(None))
         .options(contains_eager(Enrolment.user))
         .order_by(Enrolment.user_id)
     ).scalars().all()
     trainer_ids = {t.id for t in cohort.trainers}
     recipients = [
-        Recipient(e.user, "coach", e.status in VIDEO_ENROLMENT)
+        Recipient(e.user, "coach", e.sees_video)
         for e in enrolments if e.user_id not in trainer_ids and _reachable(e.user)
     ]
     recipients += [Recipient(t, "trainer", True) for t in cohort.trainers if _reachable(t)]
@@ -176,9 +222,9 @@ def _ics(content: bytes, filename: str) -> dict:
 def notify_session_change(session: Session, now: datetime) -> int:
     """Mail what changed in a session since its last notice; returns how many mails were queued.
 
-    Called by the cohort services after every change they record. Several changes not yet
-    notified are told as one (old is the state before the first, new is the state now);
-    a change that was undone before anyone heard of it is not told at all.
+    Called (through ``session_changed``) after every change the cohort services record.
+    Several changes not yet notified are told as one (old is the state before the first,
+    new is the state now); a change that was undone before anyone heard of it is not told.
     """
     pending = [change for change in session.changes if change.notified_at is None]
     if not pending:
@@ -205,27 +251,19 @@ def notify_session_change(session: Session, now: datetime) -> int:
             with force_locale(user.locale):
                 content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session))
             attachments[key] = _ics(content, f"bijeenkomst-{session.id}.ics")
-        queue_mail(
-            kind="session_change",
-            template="session_change",
-            recipient=user.email,
-            locale=user.locale,
-            user_id=user.id,
-            now=now,
-            attachments=[attachments[key]],
-            context={
-                "user": user,
-                "role": recipient.role,
-                "sees_video": recipient.sees_video,
-                "notice": notice,
-                "session": session,
-                "cohort": cohort,
-                "programme": cohort.programme,
-                "url": _page_url(recipient, cohort),
-            },
-        )
+        mail_to(user, kind="session_change", template="session_change", now=now, attachments=[attachments[key]],
+               context={"role": recipient.role, "sees_video": recipient.sees_video, "notice": notice,
+                        "session": session, "cohort": cohort, "programme": cohort.programme,
+                        "url": _page_url(recipient, cohort)})
         queued += 1
     return queued
+
+
+@session_changed.connect
+def _tell_participants(_sender, *, session: Session, kind: str, now: datetime, **_kwargs) -> None:
+    """A session changed, was cancelled or restored: tell everyone who has it in their calendar."""
+    if kind in ("changed", "cancelled", "restored"):
+        notify_session_change(session, now)
 
 
 def notify_cohort_cancelled(cohort: Cohort, enrolments: list[Enrolment], previous: dict[int, EnrolmentStatus],
@@ -263,26 +301,10 @@ def notify_cohort_cancelled(cohort: Cohort, enrolments: list[Enrolment], previou
                                            page_url=public_page_url)
                 attachments[user.locale] = _ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")
             files = [attachments[user.locale]]
-        queue_mail(
-            kind="cohort_cancelled",
-            template="cohort_cancelled",
-            recipient=user.email,
-            locale=user.locale,
-            user_id=user.id,
-            now=now,
-            attachments=files,
-            context={
-                "user": user,
-                "role": recipient.role,
-                "was_waitlisted": not recipient.had_sessions,
-                "cohort": cohort,
-                "programme": cohort.programme,
-                "reason": reason,
-                "sessions": upcoming,
-                "has_calendar_file": bool(files),
-                "url": _page_url(recipient, cohort),
-                "catalogue_url": external_url("catalogue.index"),
-            },
-        )
+        mail_to(user, kind="cohort_cancelled", template="cohort_cancelled", now=now, attachments=files,
+               context={"role": recipient.role, "was_waitlisted": not recipient.had_sessions, "cohort": cohort,
+                        "programme": cohort.programme, "reason": reason, "sessions": upcoming,
+                        "has_calendar_file": bool(files), "url": _page_url(recipient, cohort),
+                        "catalogue_url": external_url("catalogue.index")})
         queued += 1
     return queued

@@ -1,0 +1,93 @@
+"""Interest: a coach asks to hear when a group of a programme opens in their region."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, CohortStatus
+from lms.domain import cohort_opened
+from lms.enrolment.models import Interest
+from lms.enrolment.notices import mail_to
+from lms.enrolment.services import EnrolmentError
+from lms.extensions import db
+from lms.programmes.models import Programme
+from lms.regions.models import Region
+from lms.urls import external_url
+
+
+def register_interest(user: User, programme: Programme, now: datetime) -> Interest:
+    if user.region_id is None:
+        raise EnrolmentError(_("Choose your region in your profile first."))
+    existing = db.session.execute(
+        sa.select(Interest).where(Interest.user_id == user.id, Interest.programme_id == programme.id,
+                                  Interest.region_id == user.region_id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.notified_at = None
+        return existing
+    interest = Interest(user_id=user.id, programme_id=programme.id, region_id=user.region_id, created_at=now)
+    db.session.add(interest)
+    return interest
+
+
+def withdraw_interest(user: User, programme: Programme) -> None:
+    db.session.execute(sa.delete(Interest).where(Interest.user_id == user.id, Interest.programme_id == programme.id))
+
+
+def interest_counts() -> list[tuple[Region, Programme, int]]:
+    rows = db.session.execute(
+        sa.select(Interest.region_id, Interest.programme_id, sa.func.count())
+        .where(Interest.notified_at.is_(None))
+        .group_by(Interest.region_id, Interest.programme_id)
+    ).all()
+    regions = {r.id: r for r in db.session.execute(sa.select(Region)).scalars()}
+    programmes = {p.id: p for p in db.session.execute(sa.select(Programme)).scalars()}
+    return sorted(((regions[r], programmes[p], n) for r, p, n in rows), key=lambda t: (t[0].name, t[1].title))
+
+
+def waiting_interest() -> int:
+    """How many wishes no opened cohort has answered yet."""
+    return db.session.execute(
+        sa.select(sa.func.count(Interest.id)).where(Interest.notified_at.is_(None))
+    ).scalar_one()
+
+
+def notify_interest(cohort: Cohort, now: datetime) -> int:
+    """When a cohort opens in a region, tell the coaches who asked for one there."""
+    interests = db.session.execute(
+        sa.select(Interest).where(Interest.programme_id == cohort.programme_id, Interest.region_id == cohort.region_id,
+                                  Interest.notified_at.is_(None)).options(joinedload(Interest.user))
+    ).scalars().all()
+    for interest in interests:
+        interest.notified_at = now
+        mail_to(interest.user, kind="interest_cohort_open", template="interest_cohort_open", now=now,
+               context={"cohort": cohort, "url": external_url("catalogue.cohort", cohort_id=cohort.id)})
+    return len(interests)
+
+
+@cohort_opened.connect
+def _cohort_opened(_sender, *, cohort: Cohort, now: datetime, **_kwargs) -> None:
+    notify_interest(cohort, now)
+
+
+def interested_programmes(user: User) -> set[int]:
+    return set(db.session.execute(
+        sa.select(Interest.programme_id).where(Interest.user_id == user.id, Interest.notified_at.is_(None))
+    ).scalars())
+
+
+def programmes_without_open_cohort(region_id: int | None) -> list[Programme]:
+    """Active programmes with no open cohort in this region: a coach may register interest."""
+    if region_id is None:
+        return []
+    open_here = sa.select(Cohort.programme_id).where(Cohort.region_id == region_id,
+                                                     Cohort.status == CohortStatus.OPEN)
+    return list(db.session.execute(
+        sa.select(Programme).where(Programme.archived_at.is_(None), Programme.id.not_in(open_here))
+        .order_by(Programme.title)
+    ).scalars())

@@ -1,0 +1,232 @@
+"""Reading enrolments: deadlines, a coach's place, rosters, and the counts other pages show."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, with_expression
+
+from lms.auth.models import Role, User, UserRole
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.domain import cohort_participants
+from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.i18n import fmt_datetime
+
+# Enrolments that count for a coach who may not enrol in the programme again.
+TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
+
+
+def cancellation_deadline(cohort: Cohort) -> datetime | None:
+    first = cohort.first_session_at
+    if first is None:
+        return None
+    return first - timedelta(days=cohort.programme.cancellation_deadline_days)
+
+
+def enrolment_window_problem(cohort: Cohort, now: datetime) -> str | None:
+    """Why a coach cannot enrol in this cohort now, or None."""
+    if cohort.status != CohortStatus.OPEN:
+        return _("This group is not open for enrolment.")
+    if cohort.enrol_opens_at and now < cohort.enrol_opens_at:
+        return _("Enrolment opens on %(when)s.", when=fmt_datetime(cohort.enrol_opens_at, "long"))
+    first = cohort.first_session_at
+    if (cohort.enrol_closes_at and now > cohort.enrol_closes_at) or (first and now >= first):
+        return _("Enrolment for this group has closed.")
+    return None
+
+
+def own_enrolment(user, cohort: Cohort) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.execute(
+        sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    ).scalar_one_or_none()
+
+
+def waitlist_rank(enrolment: Enrolment) -> int | None:
+    """1 for the first in line; None when not on the waitlist."""
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        return None
+    ahead = db.session.execute(
+        sa.select(sa.func.count(Enrolment.id)).where(
+            Enrolment.cohort_id == enrolment.cohort_id,
+            Enrolment.status == EnrolmentStatus.WAITLISTED,
+            Enrolment.waitlist_position < enrolment.waitlist_position,
+        )
+    ).scalar_one()
+    return ahead + 1
+
+
+def overlapping_sessions(user: User, cohort: Cohort) -> list[Session]:
+    """Sessions of the user's other active enrolments that overlap this cohort's sessions."""
+    mine = [s for s in cohort.sessions if s.status == SessionStatus.SCHEDULED]
+    if not mine:
+        return []
+    others = db.session.execute(
+        sa.select(Session)
+        .join(Enrolment, Enrolment.cohort_id == Session.cohort_id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE), Enrolment.cohort_id != cohort.id,
+               Session.status == SessionStatus.SCHEDULED)
+        .options(joinedload(Session.cohort))
+    ).scalars().all()
+    return [o for o in others if any(o.starts_at < s.ends_at and s.starts_at < o.ends_at for s in mine)]
+
+
+def can_cancel_self(enrolment: Enrolment, now: datetime) -> bool:
+    if enrolment.status == EnrolmentStatus.WAITLISTED:
+        return True  # leaving the line is always possible
+    if enrolment.status not in ACTIVE:
+        return False
+    deadline = cancellation_deadline(enrolment.cohort)
+    return deadline is None or now <= deadline
+
+
+def enrol_panel_context(user, cohort: Cohort, now) -> dict:
+    """What the enrolment box on a cohort page shows to this visitor."""
+    enrolment = own_enrolment(user, cohort)
+    return {
+        "cohort": cohort,
+        "enrolment": enrolment,
+        "rank": waitlist_rank(enrolment) if enrolment else None,
+        "window_problem": enrolment_window_problem(cohort, now),
+        "deadline": cancellation_deadline(cohort),
+        "can_cancel": bool(enrolment and can_cancel_self(enrolment, now)),
+        "is_coach": user.is_authenticated and user.has_role(Role.COACH),
+        "now": now,
+    }
+
+
+# A cohort's people -------------------------------------------------------------------------
+
+
+def active_enrolments(cohort: Cohort) -> list[Enrolment]:
+    return list(db.session.execute(
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE))
+        .options(joinedload(Enrolment.user))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    ).scalars())
+
+
+def participants(cohort: Cohort, *, seat_holders_only: bool = False) -> list[User]:
+    """The people with an active enrolment in the cohort (or only those holding a seat), first come first."""
+    return [e.user for e in active_enrolments(cohort) if e.holds_seat or not seat_holders_only]
+
+
+@cohort_participants.connect
+def _answer_participants(_sender, *, cohort: Cohort, seat_holders_only: bool = False, **_kwargs) -> list[User]:
+    return participants(cohort, seat_holders_only=seat_holders_only)
+
+
+ROSTER_ORDER = (EnrolmentStatus.PENDING, EnrolmentStatus.OFFERED, EnrolmentStatus.ENROLLED,
+                EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)
+
+
+def roster(cohort: Cohort) -> dict[EnrolmentStatus, list[Enrolment]]:
+    """The cohort's people by status, with organisation and municipality, in one query."""
+    rows = db.session.execute(
+        sa.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ROSTER_ORDER))
+        .options(joinedload(Enrolment.user).joinedload(User.organisation),
+                 joinedload(Enrolment.user).joinedload(User.municipality))
+        .order_by(Enrolment.waitlist_position.nulls_first(), Enrolment.created_at, Enrolment.id)
+    ).scalars().all()
+    groups: dict[EnrolmentStatus, list[Enrolment]] = {status: [] for status in ROSTER_ORDER}
+    for enrolment in rows:
+        groups[enrolment.status].append(enrolment)
+    return groups
+
+
+def roster_csv(cohort: Cohort) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")  # BOM: Excel then reads UTF-8
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Name"), _("Email address"), _("Organisation"), _("Municipality"), _("Status"),
+                     _("Waitlist number"), _("Registration number"), _("Enrolled on")])
+    for status, enrolments in roster(cohort).items():
+        for e in enrolments:
+            writer.writerow([
+                e.user.name, e.user.email, e.user.organisation.name if e.user.organisation else "",
+                e.user.municipality.name if e.user.municipality else "", str(STATUS_LABELS[status]),
+                e.waitlist_position or "", e.user.registration_number or "",
+                (e.enrolled_at or e.created_at).date().isoformat(),
+            ])
+    return out.getvalue()
+
+
+def search_coaches(query: str, cohort: Cohort, limit: int = 10) -> list[User]:
+    """Coaches matching a name or email, not yet active in this cohort."""
+    query = query.strip().lower()
+    if len(query) < 2:
+        return []
+    like = f"%{query}%"
+    in_cohort = sa.select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(TAKEN))
+    return list(db.session.execute(
+        sa.select(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.COACH, User.is_active.is_(True), User.erased_at.is_(None),
+               sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like)),
+               User.id.not_in(in_cohort))
+        .options(joinedload(User.municipality))
+        .order_by(User.name)
+        .limit(limit)
+    ).scalars())
+
+
+def move_targets(enrolment: Enrolment) -> list[Cohort]:
+    return list(db.session.execute(
+        sa.select(Cohort).where(
+            Cohort.programme_id == enrolment.programme_id, Cohort.id != enrolment.cohort_id,
+            Cohort.status.in_([CohortStatus.OPEN, CohortStatus.CLOSED]),
+        ).options(joinedload(Cohort.region)).order_by(Cohort.starts_at)
+    ).scalars())
+
+
+def coach_enrolments(user: User) -> list[Enrolment]:
+    """The coach's own enrolments, newest first, for the start page."""
+    return list(db.session.execute(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.region),
+                 joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
+                 joinedload(Enrolment.programme))
+        .order_by(Enrolment.created_at.desc())
+    ).unique().scalars())
+
+
+# Counts for the staff pages --------------------------------------------------------------
+
+
+def _count_of(*criteria):
+    return (
+        sa.select(sa.func.count(Enrolment.id))
+        .where(Enrolment.cohort_id == Cohort.id, *criteria)
+        .correlate(Cohort)
+        .scalar_subquery()
+    )
+
+
+def with_counts(stmt):
+    """A select of cohorts, each with its enrolled and waitlist counts (in the same statement)."""
+    return stmt.options(
+        with_expression(Cohort.enrolled_count, _count_of(
+            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]))),
+        with_expression(Cohort.waitlist_count, _count_of(Enrolment.status == EnrolmentStatus.WAITLISTED)),
+    )
+
+
+def awaiting_approval() -> list[tuple[Cohort, int]]:
+    """Cohorts with enrolments waiting for staff, and how many, by start."""
+    return list(db.session.execute(
+        sa.select(Cohort, sa.func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .where(Enrolment.status == EnrolmentStatus.PENDING)
+        .group_by(Cohort.id)
+        .order_by(Cohort.starts_at)
+    ).all())
+
