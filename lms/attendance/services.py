@@ -15,7 +15,7 @@ from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
-from lms.domain import DomainError, gather, progress_changed
+from lms.domain import DomainError, gather, progress_changed, session_in_use
 from lms.enrolment.completion import LEARNING, joined_after
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -312,3 +312,10 @@ def sessions_to_register(trainer: User, since: datetime, until: datetime) -> lis
         ).all()
     )
     return [SessionToRegister(s, expected.get(s.id, 0), registered.get(s.id, 0)) for s in sessions]
+
+
+@session_in_use.connect
+def has_attendance(_sender, *, session: Session, **_kwargs) -> bool:
+    """A session with attendance records is cancelled, not removed (cohorts asks before deleting)."""
+    return db.session.execute(sa.select(Attendance.id).where(Attendance.session_id == session.id).limit(1)).first() \
+        is not None

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
 from lms.cohorts.models import Cohort, CohortStatus, SessionStatus
 from lms.cohorts.services import (
@@ -205,6 +206,16 @@ def test_sessions_of_published_cohorts_are_cancelled_not_removed(make_cohort, no
     delete_session(None, draft.sessions[2], now)
     db.session.commit()
     assert len(draft.sessions) == 2
+
+
+def test_a_draft_session_with_attendance_cannot_be_removed(make_cohort, make_user, now):
+    """Cohorts ask the features above them (attendance answers session_in_use) before removing a session."""
+    draft = make_cohort(status=CohortStatus.DRAFT)
+    db.session.add(Attendance(session=draft.sessions[0], user=make_user(), status=AttendanceStatus.PRESENT))
+    db.session.commit()
+    with pytest.raises(CohortError, match="aanwezigheid geregistreerd"):
+        delete_session(None, draft.sessions[0], now)
+    assert len(draft.sessions) == 3
 
 
 def test_add_session(make_cohort, now):
