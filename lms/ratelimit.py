@@ -4,6 +4,10 @@ The ``limits`` library does the arithmetic; this module adds a storage backend o
 the application's own database, so several app servers share one count without
 any extra service. Setting ``RATELIMIT_STORAGE_URI`` (``redis://...``) uses that
 store instead.
+
+An attempt is counted in its own short transaction, committed at once: a refused attempt
+answers with a 4xx, whose unit of work (lms/web.py) rolls the request back, and the count
+must outlive that. The one write that does.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ class RateLimitCounter(db.Model):
 
 
 class DatabaseStorage(Storage):
-    """A fixed-window counter store in the request's own database transaction."""
+    """A fixed-window counter store in the application's database; counts commit on their own."""
 
     STORAGE_SCHEME = ["lms-database"]
 
@@ -38,7 +42,7 @@ class DatabaseStorage(Storage):
         return sa.exc.SQLAlchemyError
 
     def _insert(self):
-        dialect = db.session.get_bind().dialect.name
+        dialect = db.engine.dialect.name
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimitCounter)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -53,7 +57,8 @@ class DatabaseStorage(Storage):
                 "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
             },
         ).returning(table.c.count)
-        return int(db.session.execute(stmt).scalar_one())
+        with db.engine.begin() as connection:  # its own transaction, committed now
+            return int(connection.execute(stmt).scalar_one())
 
     def get(self, key: str) -> int:
         row = db.session.execute(

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from lms.forms import no_control_chars, optional_int, password_policy, strip
+from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from lms.forms import no_control_chars, optional_int, strip
 
 REGISTRATION_NUMBER = Regexp(r"^\d{4,12}$", message=_l("A registration number has 4 to 12 digits."))
+
+
+def password_policy(form, field):
+    password = field.data or ""
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(_("Use at least %(n)d characters.", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+    if is_common(password):
+        raise ValidationError(_("This password is too common. Choose one that is harder to guess."))
+    email = getattr(form, "email", None)
+    if email is not None and email.data and password.lower() == str(email.data).strip().lower():
+        raise ValidationError(_("Your password may not be your email address."))
 
 
 class LoginForm(FlaskForm):
