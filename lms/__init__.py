@@ -136,6 +136,12 @@ BLUEPRINTS = (
 # events of lms/domain.py, and each feature's section of the privacy registry.
 RECEIVERS = (
     "lms.completion.services",
+    "lms.cohorts.personal_data",
+    "lms.enrolment.personal_data",
+    "lms.calendar.personal_data",
+    "lms.attendance.personal_data",
+    "lms.learning.personal_data",
+    "lms.certificates.personal_data",
 )
 
 

@@ -21,7 +21,8 @@ from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it: enums by value, dates and times in ISO form, decimals as text."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (datetime, date, time)):
@@ -29,14 +30,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
+_plain = plain  # the name lms/cohorts/services.py imports
+
+
 def snapshot(obj: Any, fields: list[str]) -> dict:
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    return {name: plain(getattr(obj, name)) for name in fields}
 
 
 def record(
@@ -68,9 +72,9 @@ def record(
         object_type=object_type or "",
         object_id=object_id,
         summary=summary[:300],
-        params=_plain(params) if params is not None else None,
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
+        params=plain(params) if params is not None else None,
+        before=plain(before) if before is not None else None,
+        after=plain(after) if after is not None else None,
     )
     db.session.add(event)
     return event

@@ -15,7 +15,7 @@ What counts (the same everywhere: dashboard, drill-down, exports, start-page pan
   same ``template_id`` in another cohort of the same programme (a make-up).
 - **completed**: status ``completed`` (kept by the completion service).
 - **certified**: among the enrolled, a certificate for the enrolment that is not revoked, or
-  was revoked only because the holder's account was removed (see lms/privacy/services.py).
+  was revoked only because the holder's account was removed (see lms/certificates/personal_data.py).
 - **completion rate**: completed / enrolled.
 """
 
@@ -32,11 +32,11 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, select
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role, User
 from lms.certificates.models import Certificate
+from lms.certificates.personal_data import certificate_counts_as_certified
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc
-from lms.privacy.services import certificate_counts_as_certified
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
 
