@@ -15,26 +15,28 @@ from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
 from lms.regions.services import slugify
 from lms.reports import bp, charts, exports
-from lms.reports.forms import ReportFilterForm
-from lms.reports.services import (
+from lms.reports.accreditation import accreditation_list
+from lms.reports.figures import (
     UNKNOWN_MUNICIPALITY,
     Scope,
-    accreditation_list,
+    default_programme,
+    may_see_coaches,
+    may_see_region,
+    positions_of,
+    report_programmes,
+    visible_region_ids,
+    visible_regions,
+)
+from lms.reports.forms import ReportFilterForm
+from lms.reports.services import (
     coach_list_query,
     cohort_list_query,
-    default_programme,
     figures_per_cohort,
     funnel_stages,
     headline,
     load_cohort,
     marks_for,
-    may_see_coaches,
-    may_see_region,
-    positions_of,
     region_report,
-    report_programmes,
-    visible_region_ids,
-    visible_regions,
 )
 
 report_access = roles_required(Role.STAFF, Role.COORDINATOR)
