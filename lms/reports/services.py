@@ -45,6 +45,15 @@ class Line:
     kind: str = "municipality"  # region, municipality, other (outside the region), unknown
 
     @property
+    def is_region(self) -> bool:
+        return self.kind == "region"
+
+    @property
+    def is_outside_or_unknown(self) -> bool:
+        """A municipality outside the region, or coaches whose municipality is unknown."""
+        return self.kind in ("other", "unknown")
+
+    @property
     def municipality_arg(self) -> int | str | None:
         if self.kind == "unknown":
             return UNKNOWN_MUNICIPALITY
