@@ -36,13 +36,6 @@ def role_label(role) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 # Users ---------------------------------------------------------------------------------
 
 
@@ -117,7 +110,7 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if user.erased_at is not None:
         abort(404)
     form = _user_form(user)
@@ -160,7 +153,7 @@ def regions():
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
 @admin_required
 def region_edit(region_id: int):
-    region = _get_or_404(Region, region_id)
+    region = db.get_or_404(Region, region_id)
     form = RegionForm(obj=region if request.method == "GET" else None)
     return _save_place(form, lambda: save_region(current_user, region, name=form.name.data, now=clock.now()),
                        lambda _region: _("The region has been saved."), "admin.regions", "admin/place_form.html",
@@ -181,7 +174,7 @@ def _confirm_delete(obj, kind: str, delete, back: str):
 @bp.route("/regions/<int:region_id>/delete", methods=["GET", "POST"])
 @admin_required
 def region_delete(region_id: int):
-    return _confirm_delete(_get_or_404(Region, region_id), "region", delete_region, "admin.regions")
+    return _confirm_delete(db.get_or_404(Region, region_id), "region", delete_region, "admin.regions")
 
 
 def _municipality_form(obj=None) -> MunicipalityForm:
@@ -204,7 +197,7 @@ def municipalities():
     return _save_place(
         form,
         lambda: save_municipality(current_user, None, name=form.name.data,
-                                  region=_get_or_404(Region, form.region_id.data), now=clock.now()),
+                                  region=db.get_or_404(Region, form.region_id.data), now=clock.now()),
         lambda municipality: _("Municipality %(name)s has been added.", name=municipality.name),
         "admin.municipalities", "admin/municipalities.html", _all_municipalities,
     )
@@ -213,12 +206,12 @@ def municipalities():
 @bp.route("/municipalities/<int:municipality_id>", methods=["GET", "POST"])
 @admin_required
 def municipality_edit(municipality_id: int):
-    municipality = _get_or_404(Municipality, municipality_id)
+    municipality = db.get_or_404(Municipality, municipality_id)
     form = _municipality_form(municipality)
     return _save_place(
         form,
         lambda: save_municipality(current_user, municipality, name=form.name.data,
-                                  region=_get_or_404(Region, form.region_id.data), now=clock.now()),
+                                  region=db.get_or_404(Region, form.region_id.data), now=clock.now()),
         lambda _municipality: _("The municipality has been saved."), "admin.municipalities", "admin/place_form.html",
         obj=municipality, kind="municipality",
     )
@@ -228,7 +221,7 @@ def municipality_edit(municipality_id: int):
 @admin_required
 def municipality_delete(municipality_id: int):
     return _confirm_delete(
-        _get_or_404(Municipality, municipality_id), "municipality", delete_municipality, "admin.municipalities"
+        db.get_or_404(Municipality, municipality_id), "municipality", delete_municipality, "admin.municipalities"
     )
 
 
@@ -263,7 +256,7 @@ def organisations():
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @admin_required
 def organisation_edit(organisation_id: int):
-    organisation = _get_or_404(Organisation, organisation_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
     form = _organisation_form(organisation)
     return _save_place(form, lambda: _save_organisation(form, organisation),
                        lambda _organisation: _("The organisation has been saved."), "admin.organisations",
@@ -274,5 +267,5 @@ def organisation_edit(organisation_id: int):
 @admin_required
 def organisation_delete(organisation_id: int):
     return _confirm_delete(
-        _get_or_404(Organisation, organisation_id), "organisation", delete_organisation, "admin.organisations"
+        db.get_or_404(Organisation, organisation_id), "organisation", delete_organisation, "admin.organisations"
     )

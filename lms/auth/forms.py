@@ -25,6 +25,16 @@ def password_policy(form, field):
         raise ValidationError(_("Your password may not be your email address."))
 
 
+def full_name_field() -> StringField:
+    return StringField(_l("Full name"), filters=[strip],
+                       validators=[DataRequired(), Length(max=200), no_control_chars])
+
+
+def email_field() -> EmailField:
+    return EmailField(_l("Email address"), filters=[strip],
+                      validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email address"), filters=[strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -45,14 +55,8 @@ class PlaceMixin:
 
 
 class RegisterForm(PlaceMixin, FlaskForm):
-    name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-    )
+    name = full_name_field()
+    email = email_field()
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), password_policy],
@@ -91,13 +95,7 @@ class ProfileForm(PlaceMixin, FlaskForm):
     # Staff and trainers need no place; coaches do (checked in the route).
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
     municipality_id = SelectField(_l("Municipality"), coerce=optional_int, validators=[Optional()])
-    name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-    )
+    name = full_name_field()
+    email = email_field()
     locale = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")])
     wants_reminders = BooleanField(_l("Send me reminders two days before each session"))

@@ -118,19 +118,9 @@ def register():
     fill_place_choices(form, region_id=form.region_id.data if form.is_submitted() else None)
 
     def register_and_welcome():
-        region, municipality, organisation = _place(form)
         now = clock.now()
-        user = register_coach(
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
-            region=region,
-            municipality=municipality,
-            organisation=organisation,
-            registration_number=form.registration_number.data,
-            locale=session.get("locale", "nl"),
-            now=now,
-        )
+        user = register_coach(**_account(form), password=form.password.data, locale=session.get("locale", "nl"),
+                              now=now)
         db.session.flush()
         send_welcome(user, now)
         return user
@@ -143,9 +133,13 @@ def register():
     return render("auth/register.html", form=form, status=outcome.status)
 
 
-def _place(form):
-    """(region, municipality, organisation) chosen in a form with the place fields."""
-    return resolve_place(form.region_id.data, form.municipality_id.data, form.organisation_id.data)
+def _account(form) -> dict:
+    """Name, address, place and registration number from the registration or profile form."""
+    region, municipality, organisation = resolve_place(
+        form.region_id.data, form.municipality_id.data, form.organisation_id.data
+    )
+    return {"name": form.name.data, "email": form.email.data, "region": region, "municipality": municipality,
+            "organisation": organisation, "registration_number": form.registration_number.data}
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -195,21 +189,8 @@ def profile():
     form = ProfileForm(obj=user if request.method == "GET" else None)
     fill_place_choices(form, region_id=form.region_id.data)
 
-    def save():
-        region, municipality, organisation = _place(form)
-        update_profile(
-            user,
-            name=form.name.data,
-            email=form.email.data,
-            locale=form.locale.data,
-            region=region,
-            municipality=municipality,
-            organisation=organisation,
-            registration_number=form.registration_number.data,
-            wants_reminders=form.wants_reminders.data,
-        )
-
-    outcome = perform(form, save)
+    outcome = perform(form, lambda: update_profile(user, **_account(form), locale=form.locale.data,
+                                                   wants_reminders=form.wants_reminders.data))
     if outcome:
         session["locale"] = user.locale
         flash(_("Your profile has been saved."), "success")

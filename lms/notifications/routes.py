@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,12 +16,7 @@ from lms.htmx import is_htmx, redirect_to, render
 from lms.notifications import bp
 from lms.notifications import cli as _cli  # noqa: F401 - registers `flask lms send-reminders`
 from lms.notifications import worker as _worker  # noqa: F401 - registers `flask lms send-mail`
-from lms.notifications.forms import (
-    STATUS_LABELS,
-    OutboxFilterForm,
-    ResendForm,
-    kind_label,
-)
+from lms.notifications.forms import STATUS_LABELS, OutboxFilterForm, ResendForm, kind_label
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.notifications.services import (
     can_resend,
@@ -37,13 +32,6 @@ from lms.urls import is_safe_next
 from lms.web import perform
 
 FAILED_PANEL_DAYS = timedelta(days=30)
-
-
-def _mail_or_404(mail_id: int) -> OutboxMail:
-    mail = db.session.get(OutboxMail, mail_id)
-    if mail is None:
-        abort(404)
-    return mail
 
 
 def _row_context() -> dict:
@@ -70,14 +58,14 @@ def outbox():
 @bp.get("/admin/mail/<int:mail_id>")
 @admin_required
 def mail(mail_id: int):
-    item = _mail_or_404(mail_id)
+    item = db.get_or_404(OutboxMail, mail_id)
     return render("notifications/mail.html", mail=item, shows_body=shows_body(item), **_row_context())
 
 
 @bp.post("/admin/mail/<int:mail_id>/resend")
 @admin_required
 def resend_view(mail_id: int):
-    item = _mail_or_404(mail_id)
+    item = db.get_or_404(OutboxMail, mail_id)
     form = ResendForm()
     outcome = perform(form, lambda: resend(current_user, item, clock.now()))
     if outcome:

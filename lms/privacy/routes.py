@@ -110,9 +110,7 @@ def requests():
 @bp.route("/admin/privacy/<int:request_id>/reject", methods=["GET", "POST"])
 @admin_required
 def reject(request_id: int):
-    item = db.session.get(ErasureRequest, request_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(ErasureRequest, request_id)
     form = RejectForm()
     if not item.is_pending:
         return render("privacy/reject.html", form=form, item=item, status=409 if form.is_submitted() else 200)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,13 +34,6 @@ def session_kind_label(kind) -> str:
 
 
 bp.add_app_template_global(SessionKind, "session_kind_enum")  # session.kind == session_kind_enum.ONLINE
-
-
-def _get(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _data(form, fields) -> dict:
@@ -97,7 +90,7 @@ def _edit_context(programme: Programme, **forms) -> dict:
 @bp.route("/<int:programme_id>", methods=["GET", "POST"])
 @staff_required
 def edit(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
     outcome = perform(form, lambda: save_programme(current_user, programme, _data(form, PROGRAMME_FIELDS), clock.now()))
     if outcome:
@@ -109,7 +102,7 @@ def edit(programme_id: int):
 @bp.post("/<int:programme_id>/archive")
 @staff_required
 def archive(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     archived = request.form.get("archived") == "1"
     if perform(ArchiveForm(), lambda: set_archived(current_user, programme, archived, clock.now())):
         flash(_("The programme has been archived: no new cohorts can be opened for it.") if archived
@@ -129,7 +122,7 @@ def _modules_response(programme: Programme, module_form=None, status=200):
 @bp.post("/<int:programme_id>/modules")
 @staff_required
 def module_add(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = ModuleForm(prefix="module")
     outcome = perform(form, lambda: add_module(current_user, programme, _data(form, MODULE_FIELDS), clock.now()))
     if not outcome:
@@ -141,22 +134,29 @@ def module_add(programme_id: int):
     return _modules_response(programme)
 
 
+def _save_part(form, save, saved: str, programme_id: int, anchor: str, template: str, **context):
+    """A module's or planned session's own page: save, then back to its place on the programme."""
+    outcome = perform(form, save)
+    if outcome:
+        flash(saved, "success")
+        return redirect_to(url_for("programmes.edit", programme_id=programme_id) + anchor)
+    return render(template, form=form, status=outcome.status, **context)
+
+
 @bp.route("/modules/<int:module_id>", methods=["GET", "POST"])
 @staff_required
 def module_edit(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = ModuleForm(prefix="module", obj=module if request.method == "GET" else None)
-    outcome = perform(form, lambda: update_module(current_user, module, _data(form, MODULE_FIELDS), clock.now()))
-    if outcome:
-        flash(_("The module has been saved."), "success")
-        return redirect_to(url_for("programmes.edit", programme_id=module.programme_id) + "#modules")
-    return render("programmes/module_form.html", form=form, module=module, status=outcome.status)
+    return _save_part(form, lambda: update_module(current_user, module, _data(form, MODULE_FIELDS), clock.now()),
+                      _("The module has been saved."), module.programme_id, "#modules",
+                      "programmes/module_form.html", module=module)
 
 
 @bp.post("/modules/<int:module_id>/move")
 @staff_required
 def module_move(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     programme = module.programme
     direction = -1 if request.form.get("direction") == "up" else 1
     perform(ArchiveForm(), lambda: move_module(current_user, module, direction, clock.now()))
@@ -168,7 +168,7 @@ def module_move(module_id: int):
 @bp.route("/modules/<int:module_id>/delete", methods=["GET", "POST"])
 @staff_required
 def module_delete(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = ArchiveForm()
     programme_id = module.programme_id
     if perform(form, lambda: delete_module(current_user, module, clock.now())):
@@ -187,7 +187,7 @@ def _template_data(form) -> dict:
 @bp.post("/<int:programme_id>/pattern")
 @staff_required
 def template_add(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = SessionTemplateForm(prefix="pattern")
     outcome = perform(form, lambda: save_template(current_user, programme, None, _template_data(form), clock.now()))
     if not outcome:
@@ -204,22 +204,20 @@ def template_add(programme_id: int):
 @bp.route("/pattern/<int:template_id>", methods=["GET", "POST"])
 @staff_required
 def template_edit(template_id: int):
-    template = _get(SessionTemplate, template_id)
+    template = db.get_or_404(SessionTemplate, template_id)
     form = SessionTemplateForm(prefix="pattern", obj=template if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = template.kind.value
-    outcome = perform(form, lambda: save_template(current_user, template.programme, template, _template_data(form),
-                                                  clock.now()))
-    if outcome:
-        flash(_("The planned session has been saved. Cohorts opened from now on use it."), "success")
-        return redirect_to(url_for("programmes.edit", programme_id=template.programme_id) + "#pattern")
-    return render("programmes/template_form.html", form=form, template=template, status=outcome.status)
+    return _save_part(form, lambda: save_template(current_user, template.programme, template, _template_data(form),
+                                                  clock.now()),
+                      _("The planned session has been saved. Cohorts opened from now on use it."),
+                      template.programme_id, "#pattern", "programmes/template_form.html", template=template)
 
 
 @bp.post("/pattern/<int:template_id>/delete")
 @staff_required
 def template_delete(template_id: int):
-    template = _get(SessionTemplate, template_id)
+    template = db.get_or_404(SessionTemplate, template_id)
     programme_id = template.programme_id
     if perform(ArchiveForm(), lambda: delete_template(current_user, template, clock.now())):
         flash(_("The planned session has been removed from the pattern."), "success")

@@ -108,14 +108,19 @@ def _same_name(column, name: str):
     return sa.or_(column == name, sa.func.lower(column) == name.lower())
 
 
+def _refuse_a_second(model, place, name: str, message: str, *also) -> None:
+    """Refuse a name (or what ``also`` matches) that another place of this kind has."""
+    clash = db.session.execute(
+        sa.select(model.id).where(sa.or_(_same_name(model.name, name), *also))
+    ).scalars().all()
+    if any(place is None or other != place.id for other in clash):
+        raise PlaceError(message, "name")
+
+
 def save_region(actor, region: Region | None, *, name: str, now: datetime) -> Region:
     name = name.strip()
     slug = slugify(name)
-    clash = db.session.execute(
-        sa.select(Region.id).where(sa.or_(_same_name(Region.name, name), Region.slug == slug))
-    ).scalars().all()
-    if any(region is None or other != region.id for other in clash):
-        raise PlaceError(_("A region with this name already exists."), "name")
+    _refuse_a_second(Region, region, name, _("A region with this name already exists."), Region.slug == slug)
     before = {"name": region.name, "slug": region.slug} if region is not None else None
     if region is None:
         region = Region(name=name, slug=slug)
@@ -133,11 +138,7 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
                       now: datetime) -> Municipality:
     """Create or change a municipality; moving it moves its coaches' region along."""
     name = name.strip()
-    clash = db.session.execute(
-        sa.select(Municipality.id).where(_same_name(Municipality.name, name))
-    ).scalars().all()
-    if any(municipality is None or other != municipality.id for other in clash):
-        raise PlaceError(_("A municipality with this name already exists."), "name")
+    _refuse_a_second(Municipality, municipality, name, _("A municipality with this name already exists."))
     if municipality is None:
         municipality = Municipality(name=name, region=region)
         db.session.add(municipality)
@@ -160,11 +161,7 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
 def save_organisation(actor, organisation: Organisation | None, *, name: str, municipality: Municipality | None,
                       now: datetime) -> Organisation:
     name = name.strip()
-    clash = db.session.execute(
-        sa.select(Organisation.id).where(_same_name(Organisation.name, name))
-    ).scalars().all()
-    if any(organisation is None or other != organisation.id for other in clash):
-        raise PlaceError(_("An organisation with this name already exists."), "name")
+    _refuse_a_second(Organisation, organisation, name, _("An organisation with this name already exists."))
     before = None
     if organisation is None:
         organisation = Organisation(name=name, municipality=municipality)
