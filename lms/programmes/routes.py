@@ -134,13 +134,13 @@ def module_add(programme_id: int):
     return _modules_response(programme)
 
 
-def _save_part(form, save, saved: str, programme_id: int, anchor: str, template: str, **context):
+def _save_part(form, save, saved: str, programme_id: int, anchor: str, page: str, **context):
     """A module's or planned session's own page: save, then back to its place on the programme."""
     outcome = perform(form, save)
     if outcome:
         flash(saved, "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme_id) + anchor)
-    return render(template, form=form, status=outcome.status, **context)
+    return render(page, form=form, status=outcome.status, **context)
 
 
 @bp.route("/modules/<int:module_id>", methods=["GET", "POST"])
