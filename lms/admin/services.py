@@ -105,6 +105,7 @@ def save_user(
         user,
         now=now,
         summary=user.email,
+        params={"name": user.email},
         before=before,
         after=after,
     )
