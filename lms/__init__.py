@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,8 +11,17 @@ from flask import Flask, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms import cli, clock, errors, hardening, i18n, templating, web
+from lms import demo as _demo  # noqa: F401 - the demo data and its `flask lms seed-demo` command
+from lms import models as _models  # noqa: F401 - every model registered before the mappers configure
+from lms.auth.routes import unauthorized
+from lms.auth.services import load_user_by_session_token
 from lms.calendar import privacy as calendar_privacy
 from lms.config import BASE_DIR, INSTANCE_DIR, Config
+from lms.db_engine import configure_engine_events
+from lms.extensions import babel, csrf, db, login_manager, migrate, talisman
+from lms.htmx import add_vary
+from lms.urls import IdConverter
 
 CSP = {
     "default-src": "'self'",
@@ -47,8 +57,6 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             raise RuntimeError("SECRET_KEY is empty; `make run` writes one to instance/secret_key.")
         raise RuntimeError("SECRET_KEY must be set outside development (see README, Configuration).")
 
-    from lms import clock, hardening, web
-
     clock.init_app(app)
     web.init_app(app)  # the request's unit of work: its commit is the last after-request step
 
@@ -60,28 +68,19 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=app.config["PROXY_FIX_X_PROTO"]
         )
 
-    from lms.urls import IdConverter
-
     app.url_map.converters["int"] = IdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
 
-    from lms import cli, errors, i18n, templating
-
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
-    cli.init_app(app)
+    cli.init_app(app)  # with every feature's commands, registered as their modules were imported
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms import models  # noqa: F401 - every model registered before the mappers configure
-    from lms.db_engine import configure_engine_events
-    from lms.extensions import babel, csrf, db, login_manager, migrate, talisman
-    from lms.i18n import select_locale
-
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
@@ -89,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=i18n.select_locale,
         default_translation_directories=str(BASE_DIR / "lms" / "translations"),
     )
     talisman.init_app(
@@ -106,13 +105,9 @@ def _init_extensions(app: Flask) -> None:
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
 
-    from lms.auth.services import load_user_by_session_token
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(load_user_by_session_token)
-    from lms.auth.routes import unauthorized
-
     login_manager.unauthorized_handler(unauthorized)
 
 
@@ -137,13 +132,20 @@ BLUEPRINTS = (
 )
 
 
-# Domain modules without routes that connect receivers to the events of lms/domain.py.
-RECEIVERS = ("lms.completion.services",)
+# Domain modules no routes import, loaded here for what they register: receivers of the
+# events of lms/domain.py, and each feature's section of the privacy registry.
+RECEIVERS = (
+    "lms.completion.services",
+    "lms.cohorts.personal_data",
+    "lms.enrolment.personal_data",
+    "lms.calendar.personal_data",
+    "lms.attendance.personal_data",
+    "lms.learning.personal_data",
+    "lms.certificates.personal_data",
+)
 
 
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-
     for module in RECEIVERS:
         importlib.import_module(module)
     for package, prefix in BLUEPRINTS:
@@ -153,9 +155,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from lms.htmx import add_vary
-    from lms.navigation import navigation
-
     @app.after_request
     def _after(response):
         add_vary(response)
@@ -168,7 +167,7 @@ def _register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"navigation": navigation, "platform_name": app.config["PLATFORM_NAME"]}
+        return {"platform_name": app.config["PLATFORM_NAME"]}
 
     @app.teardown_request
     def _clear(_exc):

@@ -13,37 +13,27 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+import click
 import sqlalchemy as sa
 
-from lms.attendance.models import Attendance, AttendanceStatus
+from lms import clock
+from lms.attendance import demo as attendance
+from lms.attendance.models import AttendanceStatus
 from lms.auth.models import Role, User, UserRole
 from lms.auth.passwords import hash_password
 from lms.certificates.models import Certificate
-from lms.certificates.services import (
-    issue_certificate,
-    reissue_certificate,
-    revoke_certificate,
-)
-from lms.cohorts.models import (
-    Cohort,
-    CohortStatus,
-    Session,
-    SessionChange,
-    SessionStatus,
-)
-from lms.enrolment.models import SEAT_HOLDING, Enrolment, EnrolmentStatus
+from lms.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
+from lms.cli import lms_cli
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
+from lms.enrolment import demo as enrolment
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
-from lms.learning.models import (
-    Lesson,
-    LessonCompletion,
-    QuizAttempt,
-    QuizOption,
-    QuizQuestion,
-)
+from lms.learning.demo import MODULES, add_content, complete_learning
+from lms.learning.models import Lesson
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate
 from lms.regions.models import Municipality, Organisation, Region
 from lms.regions.services import slugify
+from lms.web import unit_of_work
 
 DEMO_PASSWORD = "Demo-Welzijn-2026"
 
@@ -81,102 +71,6 @@ LAST_NAMES = ["de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakk
               "Kok", "Yilmaz", "El Amrani", "Jacobs", "de Haan", "Vermeulen", "van den Heuvel", "van der Veen",
               "van den Broek", "de Bruijn", "Schouten", "van Beek", "Willems", "Hoekstra", "Koster",
               "Prins", "Huisman"]
-
-MODULES = [
-    (
-        "De rol van de welzijnscoach",
-        "Wat Welzijn op Recept is, wie verwijst en wat jouw rol als welzijnscoach is.",
-        [
-            ("Wat is Welzijn op Recept?",
-             "## Wat is Welzijn op Recept?\n\nBij *Welzijn op Recept* verwijst een huisarts of praktijkondersteuner "
-             "(POH) een patiënt met psychosociale klachten naar een **welzijnscoach**. Denk aan eenzaamheid, "
-             "geldzorgen of het gemis van zinvolle dagbesteding.\n\n- De huisarts ziet de klacht\n"
-             "- De welzijnscoach zoekt samen met de deelnemer naar wat energie geeft\n"
-             "- De deelnemer gaat aan de slag in de sociale basis\n\n"
-             "Meer lezen: [Landelijk Kennisnetwerk Welzijn op Recept](https://www.welzijnoprecept.nl)."),
-            ("Jouw rol als coach",
-             "## Jouw rol als coach\n\nAls welzijnscoach ben je geen hulpverlener die het probleem oplost. Je "
-             "**coacht**: je helpt de deelnemer zelf te ontdekken wat hij of zij wil en kan.\n\n"
-             "1. Luisteren en doorvragen\n2. Samen doelen formuleren\n3. Verbinden met activiteiten in de wijk\n"
-             "4. Terugkoppelen naar de verwijzer"),
-        ],
-        [
-            ("Wie verwijst een deelnemer naar de welzijnscoach?",
-             [("De huisarts of praktijkondersteuner", True), ("De gemeente", False), ("De zorgverzekeraar", False)],
-             "Bij Welzijn op Recept verwijst de huisarts of de POH."),
-            ("Welke klachten passen bij Welzijn op Recept?",
-             [("Eenzaamheid", True), ("Geldzorgen", True), ("Een gebroken been", False)],
-             "Het gaat om klachten met een sociale oorzaak."),
-        ],
-    ),
-    (
-        "Het eerste gesprek",
-        "Een goed eerste gesprek voeren: kennismaken, verwachtingen en de vraag achter de vraag.",
-        [
-            ("Voorbereiding",
-             "## Voorbereiding\n\nLees de verwijzing goed. Plan het gesprek op een plek waar de deelnemer zich "
-             "prettig voelt: thuis, in het buurthuis of tijdens een wandeling."),
-            ("De vraag achter de vraag",
-             "## De vraag achter de vraag\n\nVraag door op wat de deelnemer belangrijk vindt. Gebruik open vragen:\n\n"
-             "- *Wat zou je graag weer willen doen?*\n- *Wanneer voelde je je voor het laatst goed?*\n\n"
-             "Bekijk ook de video: <https://www.youtube.com/watch?v=voorbeeld>"),
-        ],
-        [
-            ("Welke vraag is een open vraag?",
-             [("Wat geeft jou energie?", True), ("Gaat het goed met je?", False), ("Woon je alleen?", False)],
-             "Een open vraag nodigt uit tot vertellen."),
-        ],
-    ),
-    (
-        "Positieve Gezondheid",
-        "Het gesprek voeren met het spinnenweb van Positieve Gezondheid.",
-        [
-            ("Zes dimensies",
-             "## Zes dimensies\n\nPositieve Gezondheid kijkt breder dan ziekte: lichaamsfuncties, mentaal welbevinden, "
-             "zingeving, kwaliteit van leven, meedoen en dagelijks functioneren."),
-            ("Het spinnenweb in het gesprek",
-             "## Het spinnenweb in het gesprek\n\nLaat de deelnemer het spinnenweb zelf invullen en vraag: "
-             "*wat wil je veranderen, en wat heb je daarvoor nodig?*"),
-        ],
-        [
-            ("Hoeveel dimensies heeft Positieve Gezondheid?",
-             [("Zes", True), ("Vier", False), ("Acht", False)],
-             "Er zijn zes dimensies."),
-        ],
-    ),
-    (
-        "Samenwerken met huisarts en POH",
-        "Korte lijnen met de huisartsenpraktijk: verwijzen, terugkoppelen en privacy.",
-        [
-            ("Terugkoppelen",
-             "## Terugkoppelen\n\nLaat de verwijzer weten dat het eerste gesprek heeft plaatsgevonden en hoe het traject "
-             "afloopt. Vraag de deelnemer vooraf toestemming voor wat je deelt."),
-        ],
-        [
-            ("Wat doe je voordat je informatie deelt met de huisarts?",
-             [("Toestemming vragen aan de deelnemer", True), ("Niets, de huisarts mag alles weten", False)],
-             "Deel alleen informatie met toestemming van de deelnemer."),
-        ],
-    ),
-    (
-        "Verwijzen naar de sociale basis",
-        "De sociale kaart van je gemeente en een warme overdracht naar activiteiten in de wijk.",
-        [
-            ("De sociale kaart",
-             "## De sociale kaart\n\nKen het aanbod in je gemeente: vrijwilligerswerk, beweeggroepen, taalcafés, "
-             "schuldhulp. Houd je eigen overzicht bij en deel het met collega's."),
-            ("Warme overdracht",
-             "## Warme overdracht\n\nGa de eerste keer mee, of stel de deelnemer persoonlijk voor aan de vrijwilliger "
-             "of begeleider van de activiteit."),
-        ],
-        [
-            ("Wat is een warme overdracht?",
-             [("De deelnemer persoonlijk introduceren bij een activiteit", True),
-              ("Een folder meegeven", False)],
-             "Bij een warme overdracht ga je mee of stel je de deelnemer persoonlijk voor."),
-        ],
-    ),
-]
 
 PATTERN = [
     (SessionKind.ONLINE, "Online dagdeel: kennismaking en de rol van de welzijnscoach", time(9, 0), 210, 0, Decimal("3.5")),
@@ -264,11 +158,32 @@ def _sessions_for(cohort: Cohort, programme: Programme, first: date, region_name
     cohort.starts_at = min(s.starts_at for s in cohort.sessions)
 
 
+@lms_cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo data; running it again adds nothing twice."""
+    created = seed_demo(clock.now())
+    click.echo("Demo data loaded." if created else "Demo data was already present; nothing added.")
+    click.echo("")
+    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for email, role in (
+        ("admin@example.org", "admin"),
+        ("staff@example.org", "staff"),
+        ("trainer@example.org", "trainer"),
+        ("coordinator@example.org", "coordinator (Achterhoek)"),
+        ("coach@example.org", "coach"),
+    ):
+        click.echo(f"  {email:<28} {role}")
+
+
 def seed_demo(now: datetime) -> bool:
-    """Load the demo data once; returns False when it was already there."""
+    """Load the demo data once, in one unit of work; returns False when it was already there."""
+    with unit_of_work():
+        return _seed(now)
+
+
+def _seed(now: datetime) -> bool:
     if db.session.execute(sa.select(Programme.id).where(Programme.slug == "basistraining-welzijnscoach")).first():
         _seed_places()
-        db.session.commit()
         return False
     rng = random.Random(2026)
     regions, municipalities = _seed_places()
@@ -377,8 +292,7 @@ def seed_demo(now: datetime) -> bool:
     _enrol_past(expired, coaches["Haaglanden"][3:], now, rng, with_dropout=False)
     _revoke_and_reissue(past_a, staff, now)
     current.followers.append(staff)  # so staff have a cohort in their calendar feed
-    _recount_seats()
-    db.session.commit()
+    enrolment.recount_seats()
     return True
 
 
@@ -414,13 +328,7 @@ def _seed_programme() -> Programme:
     )
     for position, (title, summary, lessons, questions) in enumerate(MODULES, start=1):
         module = Module(position=position, title=title, summary=summary, pass_mark=70)
-        for lesson_position, (lesson_title, body) in enumerate(lessons, start=1):
-            module.lessons.append(Lesson(position=lesson_position, title=lesson_title, body=body))
-        for q_position, (text, options, explanation) in enumerate(questions, start=1):
-            question = QuizQuestion(position=q_position, text=text, explanation=explanation)
-            for o_position, (option_text, correct) in enumerate(options, start=1):
-                question.options.append(QuizOption(position=o_position, text=option_text, is_correct=correct))
-            module.questions.append(question)
+        add_content(module, lessons, questions)
         programme.modules.append(module)
     for kind, title, start, minutes, offset, hours in PATTERN:
         programme.session_templates.append(
@@ -473,28 +381,11 @@ def _cohort(now, programme, region, title, first, status, capacity, trainers, mu
     return cohort
 
 
-def _complete_learning(user: User, programme: Programme, when: datetime, rng, share: float = 1.0) -> None:
-    for module in programme.modules:
-        if rng.random() > share:
-            # Part-way through: the first lesson of a longer module is read, the rest not yet.
-            if len(module.lessons) > 1:
-                db.session.add(LessonCompletion(user_id=user.id, lesson_id=module.lessons[0].id, completed_at=when))
-            continue
-        for lesson in module.lessons:
-            db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=when))
-        if module.questions:
-            db.session.add(QuizAttempt(user_id=user.id, module_id=module.id, submitted_at=when, score=100,
-                                       is_passed=True, answers={}))
-
-
 def _enrol_past(cohort: Cohort, members: list[User], now: datetime, rng, with_dropout: bool) -> None:
     db.session.flush()
     last = max(s.ends_at for s in cohort.sessions)
     for i, user in enumerate(members):
-        enrolled_at = cohort.enrol_opens_at + timedelta(days=1, hours=i)
-        enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
-                              status=EnrolmentStatus.ENROLLED, created_at=enrolled_at, enrolled_at=enrolled_at)
-        db.session.add(enrolment)
+        held = enrolment.enrol(cohort, user, cohort.enrol_opens_at + timedelta(days=1, hours=i))
         db.session.flush()
         dropout = with_dropout and i == len(members) - 1
         for position, session in enumerate(cohort.sessions):
@@ -503,16 +394,14 @@ def _enrol_past(cohort: Cohort, members: list[User], now: datetime, rng, with_dr
                 status = AttendanceStatus.ABSENT
             elif with_dropout and i == 2 and position == 1:
                 status = AttendanceStatus.EXCUSED
-            db.session.add(Attendance(session_id=session.id, user_id=user.id, status=status,
-                                      recorded_at=session.ends_at, recorded_by_id=cohort.trainers[0].id))
-        _complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=10), rng,
-                           share=0.6 if dropout else 1.0)
+            attendance.register(session, user, status, cohort.trainers[0])
+        complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=10), rng,
+                          share=0.6 if dropout else 1.0)
         excused = with_dropout and i == 2
         if not dropout and not excused:
-            enrolment.status = EnrolmentStatus.COMPLETED
-            enrolment.completed_at = last
+            enrolment.complete(held, last)
             db.session.flush()
-            issue_certificate(enrolment, last + timedelta(hours=1))
+            issue_certificate(held, last + timedelta(hours=1))
 
 
 def _revoke_and_reissue(cohort: Cohort, staff: User, now: datetime) -> None:
@@ -533,15 +422,12 @@ def _enrol_current(cohort: Cohort, members: list[User], now: datetime) -> None:
     db.session.flush()
     rng = random.Random(7)
     for i, user in enumerate(members):
-        enrolled_at = cohort.enrol_opens_at + timedelta(days=2, hours=i)
-        db.session.add(Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
-                                 status=EnrolmentStatus.ENROLLED, created_at=enrolled_at, enrolled_at=enrolled_at))
+        enrolment.enrol(cohort, user, cohort.enrol_opens_at + timedelta(days=2, hours=i))
         for session in cohort.sessions:
             if session.ends_at < now:
                 status = AttendanceStatus.PRESENT if (i + session.id) % 6 else AttendanceStatus.ABSENT
-                db.session.add(Attendance(session_id=session.id, user_id=user.id, status=status,
-                                          recorded_at=session.ends_at, recorded_by_id=cohort.trainers[0].id))
-        _complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=3), rng, share=0.5)
+                attendance.register(session, user, status, cohort.trainers[0])
+        complete_learning(user, cohort.programme, cohort.starts_at + timedelta(days=3), rng, share=0.5)
 
 
 def _enrol_open(cohort: Cohort, members: list[User], now: datetime) -> None:
@@ -549,24 +435,6 @@ def _enrol_open(cohort: Cohort, members: list[User], now: datetime) -> None:
     for i, user in enumerate(members):
         created = now - timedelta(days=20) + timedelta(hours=i)
         if i < cohort.capacity:
-            enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
-                                  status=EnrolmentStatus.ENROLLED, created_at=created, enrolled_at=created)
+            enrolment.enrol(cohort, user, created)
         else:
-            cohort.waitlist_counter += 1
-            enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
-                                  status=EnrolmentStatus.WAITLISTED, waitlist_position=cohort.waitlist_counter,
-                                  created_at=created)
-        db.session.add(enrolment)
-
-
-def _recount_seats() -> None:
-    db.session.flush()
-    counts = dict(
-        db.session.execute(
-            sa.select(Enrolment.cohort_id, sa.func.count())
-            .where(Enrolment.status.in_(SEAT_HOLDING))
-            .group_by(Enrolment.cohort_id)
-        ).all()
-    )
-    for cohort in db.session.execute(sa.select(Cohort)).scalars():
-        cohort.seats_taken = counts.get(cohort.id, 0)
+            enrolment.waitlist(cohort, user, created)

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, ValidationError
 
-from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from lms.urls import MAX_ID
 
 
@@ -20,19 +19,6 @@ def no_control_chars(form, field):
     """Refuse invisible control characters in single-line text."""
     if isinstance(field.data, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
         raise ValidationError(_("This field contains characters that are not allowed."))
-
-
-def password_policy(form, field):
-    password = field.data or ""
-    if len(password) < MIN_LENGTH:
-        raise ValidationError(_("Use at least %(n)d characters.", n=MIN_LENGTH))
-    if len(password) > MAX_LENGTH:
-        raise ValidationError(_("Use at most %(n)d characters.", n=MAX_LENGTH))
-    if is_common(password):
-        raise ValidationError(_("This password is too common. Choose one that is harder to guess."))
-    email = getattr(form, "email", None)
-    if email is not None and email.data and password.lower() == str(email.data).strip().lower():
-        raise ValidationError(_("Your password may not be your email address."))
 
 
 def optional_int(value):

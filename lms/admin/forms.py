@@ -6,9 +6,9 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.auth.forms import REGISTRATION_NUMBER
+from lms.auth.forms import REGISTRATION_NUMBER, password_policy
 from lms.auth.models import Role
-from lms.forms import no_control_chars, optional_int, password_policy, strip
+from lms.forms import no_control_chars, optional_int, strip
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,24 +7,16 @@ from flask_login import current_user
 
 from lms import clock
 from lms.admin import bp
-from lms.admin.forms import (
-    ConfirmForm,
-    MunicipalityForm,
-    OrganisationForm,
-    RegionForm,
-    UserForm,
-)
+from lms.admin.forms import ROLE_LABELS, ConfirmForm, MunicipalityForm, OrganisationForm, RegionForm, UserForm
 from lms.admin.services import save_user, user_list_query
 from lms.auth.access import admin_required
 from lms.auth.models import Role, User
-from lms.auth.services import AccountError, make_reset_token
+from lms.auth.notices import send_invitation
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
 from lms.htmx import redirect_to, render
-from lms.notifications.services import queue_mail
 from lms.regions.models import Municipality, Organisation, Region
 from lms.regions.services import (
-    PlaceError,
     all_regions,
     delete_municipality,
     delete_organisation,
@@ -36,14 +28,12 @@ from lms.regions.services import (
     save_organisation,
     save_region,
 )
-from lms.urls import external_url
+from lms.web import perform
 
 
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
+@bp.app_template_global()
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(role, role))
 
 
 # Users ---------------------------------------------------------------------------------
@@ -103,124 +93,80 @@ def user_new():
     form = _user_form(None)
     if request.method == "GET":
         form.roles.data = [Role.COACH.value]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = _save_user_from(form, None)
-        except AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-            status = 422
-        else:
-            if not form.password.data:
-                queue_mail(
-                    kind="invitation",
-                    template="invitation",
-                    recipient=user.email,
-                    locale=user.locale,
-                    user_id=user.id,
-                    context={"user": user, "url": external_url("auth.reset_password",
-                                                                token=make_reset_token(user, clock.now()))},
-                    now=clock.now(),
-                )
-            db.session.commit()
-            flash(_("The account for %(name)s has been created.", name=user.name), "success")
-            return redirect_to(url_for("admin.users"))
-    elif form.is_submitted():
-        status = 422
-    return render("admin/user_form.html", form=form, user=None, status=status)
+
+    def create():
+        user = _save_user_from(form, None)
+        if not form.password.data:
+            send_invitation(user, clock.now())
+        return user
+
+    outcome = perform(form, create)
+    if outcome:
+        flash(_("The account for %(name)s has been created.", name=outcome.result.name), "success")
+        return redirect_to(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=None, status=outcome.status)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def user_edit(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if user.erased_at is not None:
         abort(404)
     form = _user_form(user)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            _save_user_from(form, user)
-        except AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The changes to %(name)s have been saved.", name=user.name), "success")
-            return redirect_to(url_for("admin.users"))
-    elif form.is_submitted():
-        status = 422
-    return render("admin/user_form.html", form=form, user=user, status=status)
+    outcome = perform(form, lambda: _save_user_from(form, user))
+    if outcome:
+        flash(_("The changes to %(name)s have been saved.", name=user.name), "success")
+        return redirect_to(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=user, status=outcome.status)
 
 
 # Regions, municipalities and organisations ---------------------------------------------
+
+
+def _save_place(form, save, saved, back: str, template: str, context=dict, **values):
+    """Validate ``form`` and ``save()`` the place; flash ``saved(place)`` and go ``back``, or show
+    ``template`` again with ``context()`` and the refusal."""
+    outcome = perform(form, save)
+    if outcome:
+        flash(saved(outcome.result), "success")
+        return redirect_to(url_for(back))
+    return render(template, form=form, status=outcome.status, **context(), **values)
 
 
 @bp.route("/regions", methods=["GET", "POST"])
 @admin_required
 def regions():
     form = RegionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            region = save_region(current_user, None, name=form.name.data, now=clock.now())
-        except PlaceError as exc:
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Region %(name)s has been added.", name=region.name), "success")
-            return redirect_to(url_for("admin.regions"))
-    elif form.is_submitted():
-        status = 422
-    counts = dict(
-        db.session.execute(
+
+    def page() -> dict:
+        counts = dict(db.session.execute(
             sa.select(Municipality.region_id, sa.func.count()).group_by(Municipality.region_id)
-        ).all()
-    )
-    return render("admin/regions.html", form=form, regions=all_regions(), counts=counts, status=status)
+        ).all())
+        return {"regions": all_regions(), "counts": counts}
+
+    return _save_place(form, lambda: save_region(current_user, None, name=form.name.data, now=clock.now()),
+                       lambda region: _("Region %(name)s has been added.", name=region.name), "admin.regions",
+                       "admin/regions.html", page)
 
 
 @bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
 @admin_required
 def region_edit(region_id: int):
-    region = _get_or_404(Region, region_id)
+    region = db.get_or_404(Region, region_id)
     form = RegionForm(obj=region if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            save_region(current_user, region, name=form.name.data, now=clock.now())
-        except PlaceError as exc:
-            db.session.rollback()
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The region has been saved."), "success")
-            return redirect_to(url_for("admin.regions"))
-    elif form.is_submitted():
-        status = 422
-    return render("admin/place_form.html", form=form, obj=region, kind="region", status=status)
+    return _save_place(form, lambda: save_region(current_user, region, name=form.name.data, now=clock.now()),
+                       lambda _region: _("The region has been saved."), "admin.regions", "admin/place_form.html",
+                       obj=region, kind="region")
 
 
 def _confirm_delete(obj, kind: str, delete, back: str):
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            delete(current_user, obj, clock.now())
-            db.session.flush()
-        except PlaceError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect_to(url_for(back))
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            flash(_("This item is still in use and cannot be deleted."), "error")
-            return redirect_to(url_for(back))
-        db.session.commit()
-        flash(_("%(name)s has been deleted.", name=obj.name), "success")
+    name = obj.name
+    outcome = perform(form, lambda: delete(current_user, obj, clock.now()))
+    if outcome:
+        flash(_("%(name)s has been deleted.", name=name), "success")
+    if outcome or outcome.error is not None:
         return redirect_to(url_for(back))
     return render("admin/confirm_delete.html", form=form, obj=obj, kind=kind, back=back)
 
@@ -228,7 +174,7 @@ def _confirm_delete(obj, kind: str, delete, back: str):
 @bp.route("/regions/<int:region_id>/delete", methods=["GET", "POST"])
 @admin_required
 def region_delete(region_id: int):
-    return _confirm_delete(_get_or_404(Region, region_id), "region", delete_region, "admin.regions")
+    return _confirm_delete(db.get_or_404(Region, region_id), "region", delete_region, "admin.regions")
 
 
 def _municipality_form(obj=None) -> MunicipalityForm:
@@ -237,60 +183,45 @@ def _municipality_form(obj=None) -> MunicipalityForm:
     return form
 
 
+def _all_municipalities() -> dict:
+    items = db.session.execute(
+        sa.select(Municipality).options(sa.orm.joinedload(Municipality.region)).order_by(Municipality.name)
+    ).scalars().all()
+    return {"municipalities": items}
+
+
 @bp.route("/municipalities", methods=["GET", "POST"])
 @admin_required
 def municipalities():
     form = _municipality_form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            municipality = save_municipality(
-                current_user, None, name=form.name.data, region=_get_or_404(Region, form.region_id.data),
-                now=clock.now(),
-            )
-        except PlaceError as exc:
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Municipality %(name)s has been added.", name=municipality.name), "success")
-            return redirect_to(url_for("admin.municipalities"))
-    elif form.is_submitted():
-        status = 422
-    items = db.session.execute(
-        sa.select(Municipality).options(sa.orm.joinedload(Municipality.region)).order_by(Municipality.name)
-    ).scalars().all()
-    return render("admin/municipalities.html", form=form, municipalities=items, status=status)
+    return _save_place(
+        form,
+        lambda: save_municipality(current_user, None, name=form.name.data,
+                                  region=db.get_or_404(Region, form.region_id.data), now=clock.now()),
+        lambda municipality: _("Municipality %(name)s has been added.", name=municipality.name),
+        "admin.municipalities", "admin/municipalities.html", _all_municipalities,
+    )
 
 
 @bp.route("/municipalities/<int:municipality_id>", methods=["GET", "POST"])
 @admin_required
 def municipality_edit(municipality_id: int):
-    municipality = _get_or_404(Municipality, municipality_id)
+    municipality = db.get_or_404(Municipality, municipality_id)
     form = _municipality_form(municipality)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            save_municipality(current_user, municipality, name=form.name.data,
-                              region=_get_or_404(Region, form.region_id.data), now=clock.now())
-        except PlaceError as exc:
-            db.session.rollback()
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The municipality has been saved."), "success")
-            return redirect_to(url_for("admin.municipalities"))
-    elif form.is_submitted():
-        status = 422
-    return render("admin/place_form.html", form=form, obj=municipality, kind="municipality", status=status)
+    return _save_place(
+        form,
+        lambda: save_municipality(current_user, municipality, name=form.name.data,
+                                  region=db.get_or_404(Region, form.region_id.data), now=clock.now()),
+        lambda _municipality: _("The municipality has been saved."), "admin.municipalities", "admin/place_form.html",
+        obj=municipality, kind="municipality",
+    )
 
 
 @bp.route("/municipalities/<int:municipality_id>/delete", methods=["GET", "POST"])
 @admin_required
 def municipality_delete(municipality_id: int):
     return _confirm_delete(
-        _get_or_404(Municipality, municipality_id), "municipality", delete_municipality, "admin.municipalities"
+        db.get_or_404(Municipality, municipality_id), "municipality", delete_municipality, "admin.municipalities"
     )
 
 
@@ -300,57 +231,41 @@ def _organisation_form(obj=None) -> OrganisationForm:
     return form
 
 
+def _all_organisations() -> dict:
+    items = db.session.execute(
+        sa.select(Organisation).options(sa.orm.joinedload(Organisation.municipality)).order_by(Organisation.name)
+    ).scalars().all()
+    return {"organisations": items}
+
+
+def _save_organisation(form, organisation: Organisation | None):
+    municipality = resolve_place(None, form.municipality_id.data, None)[1]
+    return save_organisation(current_user, organisation, name=form.name.data, municipality=municipality,
+                             now=clock.now())
+
+
 @bp.route("/organisations", methods=["GET", "POST"])
 @admin_required
 def organisations():
     form = _organisation_form()
-    status = 200
-    if form.validate_on_submit():
-        municipality = resolve_place(None, form.municipality_id.data, None)[1]
-        try:
-            organisation = save_organisation(current_user, None, name=form.name.data, municipality=municipality,
-                                             now=clock.now())
-        except PlaceError as exc:
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Organisation %(name)s has been added.", name=organisation.name), "success")
-            return redirect_to(url_for("admin.organisations"))
-    elif form.is_submitted():
-        status = 422
-    items = db.session.execute(
-        sa.select(Organisation).options(sa.orm.joinedload(Organisation.municipality)).order_by(Organisation.name)
-    ).scalars().all()
-    return render("admin/organisations.html", form=form, organisations=items, status=status)
+    return _save_place(form, lambda: _save_organisation(form, None),
+                       lambda organisation: _("Organisation %(name)s has been added.", name=organisation.name),
+                       "admin.organisations", "admin/organisations.html", _all_organisations)
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @admin_required
 def organisation_edit(organisation_id: int):
-    organisation = _get_or_404(Organisation, organisation_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
     form = _organisation_form(organisation)
-    status = 200
-    if form.validate_on_submit():
-        municipality = resolve_place(None, form.municipality_id.data, None)[1]
-        try:
-            save_organisation(current_user, organisation, name=form.name.data, municipality=municipality, now=clock.now())
-        except PlaceError as exc:
-            db.session.rollback()
-            form.name.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The organisation has been saved."), "success")
-            return redirect_to(url_for("admin.organisations"))
-    elif form.is_submitted():
-        status = 422
-    return render("admin/place_form.html", form=form, obj=organisation, kind="organisation", status=status)
+    return _save_place(form, lambda: _save_organisation(form, organisation),
+                       lambda _organisation: _("The organisation has been saved."), "admin.organisations",
+                       "admin/place_form.html", obj=organisation, kind="organisation")
 
 
 @bp.route("/organisations/<int:organisation_id>/delete", methods=["GET", "POST"])
 @admin_required
 def organisation_delete(organisation_id: int):
     return _confirm_delete(
-        _get_or_404(Organisation, organisation_id), "organisation", delete_organisation, "admin.organisations"
+        db.get_or_404(Organisation, organisation_id), "organisation", delete_organisation, "admin.organisations"
     )

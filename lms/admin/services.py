@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -71,8 +72,6 @@ def save_user(
     now: datetime,
 ) -> User:
     """Create or change a user as an admin; role changes are audited."""
-    from flask_babel import gettext as _
-
     if email_taken(data["email"], except_user=user):
         raise AccountError(_("An account with this email address already exists."), "email")
     if Role.COORDINATOR in roles and not coordinator_regions:
@@ -106,6 +105,7 @@ def save_user(
         user,
         now=now,
         summary=user.email,
+        params={"name": user.email},
         before=before,
         after=after,
     )

@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
-from lms.auth.models import User
 from lms.extensions import db
 
 
@@ -28,7 +27,8 @@ class AuditEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
 
-    actor: Mapped[User | None] = relationship()
+    # Accounts are a higher floor (auth): named, not imported.
+    actor: Mapped[User | None] = relationship()  # noqa: F821
 
 
 class AuditLogIsAppendOnly(RuntimeError):

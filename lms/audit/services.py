@@ -12,16 +12,17 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lms.audit.labels import ACTIONS, OBJECT_LABELS, action_label, object_label, summary_text
 from lms.audit.models import AuditEvent
-from lms.auth.models import User
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it: enums by value, dates and times in ISO form, decimals as text."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (datetime, date, time)):
@@ -29,14 +30,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
+_plain = plain  # the name lms/cohorts/services.py imports
+
+
 def snapshot(obj: Any, fields: list[str]) -> dict:
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    return {name: plain(getattr(obj, name)) for name in fields}
 
 
 def record(
@@ -68,9 +72,9 @@ def record(
         object_type=object_type or "",
         object_id=object_id,
         summary=summary[:300],
-        params=_plain(params) if params is not None else None,
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
+        params=plain(params) if params is not None else None,
+        before=plain(before) if before is not None else None,
+        after=plain(after) if after is not None else None,
     )
     db.session.add(event)
     return event
@@ -106,10 +110,11 @@ def event_query(filters: AuditFilter = AuditFilter()):
         stmt = stmt.where(AuditEvent.object_id == filters.object_id)
     if filters.actor:
         text = filters.actor.lower()
+        actor = AuditEvent.actor.property.mapper.class_  # the account, through the relationship
         stmt = stmt.where(AuditEvent.actor_id.in_(
-            sa.select(User.id).where(sa.or_(
-                sa.func.lower(User.name).contains(text, autoescape=True),
-                sa.func.lower(User.email).contains(text, autoescape=True),
+            sa.select(actor.id).where(sa.or_(
+                sa.func.lower(actor.name).contains(text, autoescape=True),
+                sa.func.lower(actor.email).contains(text, autoescape=True),
             ))
         ))
     if filters.date_from is not None:
@@ -155,21 +160,26 @@ def changes(event: AuditEvent, *, all_fields: bool = False) -> list[Change]:
     return result
 
 
+# Objects without a page of their own: (their id, what they belong to). Read as plain
+# tables: enrolment and attendance are higher floors, and reading is not owning.
+PARENT_TABLES = {
+    "enrolment": sa.table("enrolment", sa.column("id"), sa.column("cohort_id")),
+    "attendance": sa.table("attendance", sa.column("id"), sa.column("session_id")),
+}
+
+
 def parent_ids(events: list[AuditEvent]) -> dict[tuple[str, int], int]:
     """The cohort of each enrolment and the session of each attendance in ``events`` (two queries at most)."""
-    from lms.attendance.models import Attendance
-    from lms.enrolment.models import Enrolment
-
-    wanted: dict[str, set[int]] = {"enrolment": set(), "attendance": set()}
+    wanted: dict[str, set[int]] = {object_type: set() for object_type in PARENT_TABLES}
     for event in events:
         if event.object_type in wanted and event.object_id is not None:
             wanted[event.object_type].add(event.object_id)
     found: dict[tuple[str, int], int] = {}
-    for object_type, model, column in (("enrolment", Enrolment, Enrolment.cohort_id),
-                                       ("attendance", Attendance, Attendance.session_id)):
-        if wanted[object_type]:
-            rows = db.session.execute(sa.select(model.id, column).where(model.id.in_(wanted[object_type])))
-            found.update({(object_type, object_id): parent for object_id, parent in rows})
+    for object_type, ids in wanted.items():
+        if ids:
+            id_column, parent_column = PARENT_TABLES[object_type].c
+            rows = db.session.execute(sa.select(id_column, parent_column).where(id_column.in_(ids)))
+            found.update({(object_type, object_id): parent_id for object_id, parent_id in rows})
     return found
 
 
@@ -183,8 +193,6 @@ def _csv_text(value: Any) -> str:
 
 def events_csv(stmt) -> bytes:
     """The events of ``stmt`` as CSV for Excel (semicolons, UTF-8 with BOM), times in Amsterdam."""
-    from flask_babel import gettext as _
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Time"), _("Done by"), _("Email address"), _("Action"), _("Action code"), _("Object"),

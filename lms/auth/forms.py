@@ -1,13 +1,38 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from lms.forms import no_control_chars, optional_int, password_policy, strip
+from lms.auth.passwords import MAX_LENGTH, MIN_LENGTH, is_common
+from lms.forms import no_control_chars, optional_int, strip
 
 REGISTRATION_NUMBER = Regexp(r"^\d{4,12}$", message=_l("A registration number has 4 to 12 digits."))
+
+
+def password_policy(form, field):
+    password = field.data or ""
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(_("Use at least %(n)d characters.", n=MIN_LENGTH))
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+    if is_common(password):
+        raise ValidationError(_("This password is too common. Choose one that is harder to guess."))
+    email = getattr(form, "email", None)
+    if email is not None and email.data and password.lower() == str(email.data).strip().lower():
+        raise ValidationError(_("Your password may not be your email address."))
+
+
+def full_name_field() -> StringField:
+    return StringField(_l("Full name"), filters=[strip],
+                       validators=[DataRequired(), Length(max=200), no_control_chars])
+
+
+def email_field() -> EmailField:
+    return EmailField(_l("Email address"), filters=[strip],
+                      validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
 
 
 class LoginForm(FlaskForm):
@@ -30,14 +55,8 @@ class PlaceMixin:
 
 
 class RegisterForm(PlaceMixin, FlaskForm):
-    name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-    )
+    name = full_name_field()
+    email = email_field()
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(), password_policy],
@@ -76,13 +95,7 @@ class ProfileForm(PlaceMixin, FlaskForm):
     # Staff and trainers need no place; coaches do (checked in the route).
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
     municipality_id = SelectField(_l("Municipality"), coerce=optional_int, validators=[Optional()])
-    name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), no_control_chars]
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
-    )
+    name = full_name_field()
+    email = email_field()
     locale = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")])
     wants_reminders = BooleanField(_l("Send me reminders two days before each session"))

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms import clock
 from lms.db import enum_type
 from lms.extensions import db
-from lms.regions.models import Municipality, Organisation, Region
 
 
 class Role(enum.StrEnum):
@@ -54,13 +53,14 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
 
-    region: Mapped[Region | None] = relationship()
-    municipality: Mapped[Municipality | None] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
+    # Places are a higher floor (regions): named, not imported.
+    region: Mapped[Region | None] = relationship()  # noqa: F821
+    municipality: Mapped[Municipality | None] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    coordinated_regions: Mapped[list[Region]] = relationship(
+    coordinated_regions: Mapped[list[Region]] = relationship(  # noqa: F821
         secondary="coordinator_region", order_by="Region.name", lazy="selectin"
     )
 

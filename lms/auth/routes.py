@@ -14,24 +14,22 @@ from lms.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from lms.auth.models import Role
-from lms.auth.passwords import verify_password
+from lms.auth.notices import send_password_link, send_welcome
 from lms.auth.services import (
-    AccountError,
     authenticate,
+    change_own_password,
     change_password,
     end_all_sessions,
     find_user_by_email,
-    make_reset_token,
     register_coach,
     update_profile,
     user_for_reset_token,
 )
 from lms.extensions import db
 from lms.htmx import is_htmx, render
-from lms.notifications.services import queue_mail
 from lms.regions.services import fill_place_choices, resolve_place
-from lms.urls import external_url, is_safe_next
+from lms.urls import is_safe_next
+from lms.web import perform
 
 
 def unauthorized():
@@ -83,15 +81,14 @@ def login():
         else:
             user = authenticate(email, form.password.data, clock.now())
             if user is None:
+                # Counted in their own transaction: the 422 keeps nothing else of this request.
                 ratelimit.hit("LOGIN_LIMIT_ACCOUNT", "login-account", email)
                 ratelimit.hit("LOGIN_LIMIT_ADDRESS", "login-address", address)
-                db.session.commit()
                 error = _("The email address or password is incorrect.")
                 status = 422
             else:
                 ratelimit.clear("LOGIN_LIMIT_ACCOUNT", "login-account", email)
                 _start_session(user, remember=form.remember.data)
-                db.session.commit()
                 flash(_("Welcome, %(name)s.", name=user.name), "success")
                 return redirect(_next_url(form.next.data), code=303)
     elif form.is_submitted():
@@ -104,7 +101,6 @@ def login():
 def logout():
     # Logging out ends every session of this user, on every device.
     end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     locale = session.get("locale")
     session.clear()
@@ -120,45 +116,30 @@ def register():
         return redirect(url_for("main.index"), code=303)
     form = RegisterForm()
     fill_place_choices(form, region_id=form.region_id.data if form.is_submitted() else None)
-    status = 200
-    if form.validate_on_submit():
-        region, municipality, organisation = resolve_place(
-            form.region_id.data, form.municipality_id.data, form.organisation_id.data
-        )
-        try:
-            user = register_coach(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                region=region,
-                municipality=municipality,
-                organisation=organisation,
-                registration_number=form.registration_number.data,
-                locale=session.get("locale", "nl"),
-                now=clock.now(),
-            )
-            db.session.flush()
-        except AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-            status = 422
-        else:
-            queue_mail(
-                kind="welcome",
-                template="welcome",
-                recipient=user.email,
-                locale=user.locale,
-                user_id=user.id,
-                context={"user": user, "url": external_url("main.index")},
-                now=clock.now(),
-            )
-            _start_session(user, remember=False)
-            db.session.commit()
-            flash(_("Your account has been created. Welcome!"), "success")
-            return redirect(url_for("main.index"), code=303)
-    elif form.is_submitted():
-        status = 422
-    return render("auth/register.html", form=form, status=status)
+
+    def register_and_welcome():
+        now = clock.now()
+        user = register_coach(**_account(form), password=form.password.data, locale=session.get("locale", "nl"),
+                              now=now)
+        db.session.flush()
+        send_welcome(user, now)
+        return user
+
+    outcome = perform(form, register_and_welcome)
+    if outcome:
+        _start_session(outcome.result, remember=False)
+        flash(_("Your account has been created. Welcome!"), "success")
+        return redirect(url_for("main.index"), code=303)
+    return render("auth/register.html", form=form, status=outcome.status)
+
+
+def _account(form) -> dict:
+    """Name, address, place and registration number from the registration or profile form."""
+    region, municipality, organisation = resolve_place(
+        form.region_id.data, form.municipality_id.data, form.organisation_id.data
+    )
+    return {"name": form.name.data, "email": form.email.data, "region": region, "municipality": municipality,
+            "organisation": organisation, "registration_number": form.registration_number.data}
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -173,20 +154,7 @@ def forgot_password():
         )
         user = find_user_by_email(email) if allowed else None
         if user is not None and user.is_active:
-            queue_mail(
-                kind="password_reset",
-                template="password_reset",
-                recipient=user.email,
-                locale=user.locale,
-                user_id=user.id,
-                context={
-                    "user": user,
-                    "url": external_url("auth.reset_password", token=make_reset_token(user, clock.now())),
-                    "minutes": current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
-                },
-                now=clock.now(),
-            )
-        db.session.commit()
+            send_password_link(user, clock.now())
         # The same answer whether or not the address is known, so it reveals nothing.
         flash(
             _("If an account exists for %(email)s, we have sent a link to set a new password. "
@@ -205,17 +173,13 @@ def reset_password(token: str):
     if user is None:
         return render("auth/reset_invalid.html", status=404)
     form = ResetPasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        change_password(user, form.password.data, clock.now())
-        db.session.commit()
+    outcome = perform(form, lambda: change_password(user, form.password.data, clock.now()))
+    if outcome:
         if current_user.is_authenticated:
             logout_user()
         flash(_("Your password has been changed. You can now log in with it."), "success")
         return redirect(url_for("auth.login"), code=303)
-    elif form.is_submitted():
-        status = 422
-    return render("auth/reset_password.html", form=form, token=token, status=status)
+    return render("auth/reset_password.html", form=form, token=token, status=outcome.status)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -224,58 +188,26 @@ def profile():
     user = current_user
     form = ProfileForm(obj=user if request.method == "GET" else None)
     fill_place_choices(form, region_id=form.region_id.data)
-    status = 200
-    if form.validate_on_submit():
-        region, municipality, organisation = resolve_place(
-            form.region_id.data, form.municipality_id.data, form.organisation_id.data
-        )
-        if user.has_role(Role.COACH) and municipality is None:
-            form.municipality_id.errors.append(_("Choose the municipality you work in."))
-            status = 422
-        else:
-            try:
-                update_profile(
-                    user,
-                    name=form.name.data,
-                    email=form.email.data,
-                    locale=form.locale.data,
-                    region=region,
-                    municipality=municipality,
-                    organisation=organisation,
-                    registration_number=form.registration_number.data,
-                    wants_reminders=form.wants_reminders.data,
-                )
-            except AccountError as exc:
-                db.session.rollback()
-                getattr(form, exc.field).errors.append(exc.message)
-                status = 422
-            else:
-                session["locale"] = user.locale
-                db.session.commit()
-                flash(_("Your profile has been saved."), "success")
-                return redirect(url_for("auth.profile"), code=303)
-    elif form.is_submitted():
-        status = 422
-    return render("auth/profile.html", form=form, status=status)
+
+    outcome = perform(form, lambda: update_profile(user, **_account(form), locale=form.locale.data,
+                                                   wants_reminders=form.wants_reminders.data))
+    if outcome:
+        session["locale"] = user.locale
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"), code=303)
+    return render("auth/profile.html", form=form, status=outcome.status)
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
 def password():
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append(_("This is not your current password."))
-            status = 422
-        else:
-            user = current_user._get_current_object()
-            change_password(user, form.password.data, clock.now())
-            db.session.commit()
-            # The other sessions ended with the old token; this one continues with the new.
-            login_user(user)
-            flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
-            return redirect(url_for("auth.profile"), code=303)
-    elif form.is_submitted():
-        status = 422
-    return render("auth/password.html", form=form, status=status)
+    user = current_user._get_current_object()
+    outcome = perform(form, lambda: change_own_password(user, form.current_password.data, form.password.data,
+                                                        clock.now()))
+    if outcome:
+        # The other sessions ended with the old token; this one continues with the new.
+        login_user(user)
+        flash(_("Your password has been changed. You have been logged out everywhere else."), "success")
+        return redirect(url_for("auth.profile"), code=303)
+    return render("auth/password.html", form=form, status=outcome.status)

@@ -13,17 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.models import PasswordResetToken, Role, User, UserRole
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
+from lms.domain import DomainError
 from lms.extensions import db
-from lms.regions.models import Municipality, Organisation, Region
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A domain rule refused an account change; ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def load_user_by_session_token(token: str) -> User | None:
@@ -47,7 +42,8 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
-def _check_place(region: Region | None, municipality: Municipality | None) -> None:
+def _check_place(region, municipality) -> None:
+    # Places (lms.regions) are a higher floor: used through their attributes, not imported.
     if municipality is not None and region is not None and municipality.region_id != region.id:
         raise AccountError(_("This municipality is not in the chosen region."), "municipality_id")
 
@@ -57,9 +53,9 @@ def register_coach(
     name: str,
     email: str,
     password: str,
-    region: Region,
-    municipality: Municipality,
-    organisation: Organisation | None,
+    region,
+    municipality,
+    organisation,
     registration_number: str | None,
     locale: str,
     now: datetime,
@@ -105,6 +101,13 @@ def change_password(user: User, new_password: str, now: datetime) -> None:
     user.password_changed_at = now
     user.rotate_session_token()
     forget_reset_tokens(user)
+
+
+def change_own_password(user: User, current_password: str, new_password: str, now: datetime) -> None:
+    """A user changes their password, proving they know the current one."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError(_("This is not your current password."), "current_password")
+    change_password(user, new_password, now)
 
 
 def end_all_sessions(user: User) -> None:
@@ -159,12 +162,15 @@ def update_profile(
     name: str,
     email: str,
     locale: str,
-    region: Region | None,
-    municipality: Municipality | None,
-    organisation: Organisation | None,
+    region,
+    municipality,
+    organisation,
     registration_number: str | None,
     wants_reminders: bool,
 ) -> None:
+    """The user's own profile; a coach must name the municipality they work in."""
+    if user.has_role(Role.COACH) and municipality is None:
+        raise AccountError(_("Choose the municipality you work in."), "municipality_id")
     if email_taken(email, except_user=user):
         raise AccountError(_("An account with this email address already exists."), "email")
     _check_place(region, municipality)
@@ -178,7 +184,7 @@ def update_profile(
     user.wants_reminders = wants_reminders
 
 
-def set_roles(user: User, roles: set[Role], coordinator_regions: list[Region], now: datetime) -> None:
+def set_roles(user: User, roles: set[Role], coordinator_regions: list, now: datetime) -> None:
     """Grant and withdraw roles so that the user holds exactly ``roles``."""
     current = {grant.role: grant for grant in user.role_grants}
     for role, grant in current.items():

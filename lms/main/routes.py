@@ -8,14 +8,14 @@ from lms import clock
 from lms.extensions import db
 from lms.htmx import render
 from lms.main import bp
+from lms.main import navigation as _navigation  # noqa: F401 - the menu in every page
+from lms.panels import start_page_context
 from lms.urls import is_safe_next
 
 
 @bp.get("/")
 def index():
     """The start page: what matters now for each of the user's roles."""
-    from lms.panels import start_page_context
-
     return render("main/index.html", **start_page_context(current_user, clock.now()))
 
 
@@ -24,9 +24,8 @@ def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:
-        db.session.rollback()
         current_app.logger.warning("health check: database unreachable")
-        return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="error", database="unreachable"), 503  # the unit of work rolls back
     return jsonify(status="ok", database="ok")
 
 
@@ -37,6 +36,5 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
-            db.session.commit()
     target = request.form.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("main.index"), code=303)

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.db import enum_type
@@ -43,3 +43,18 @@ class OutboxMail(db.Model):
     locked_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    # The account the mail is for; accounts are a higher floor (auth), named, not imported.
+    user: Mapped[User | None] = relationship()  # noqa: F821
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == MailStatus.PENDING
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status == MailStatus.SENT
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == MailStatus.FAILED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,17 +13,11 @@ from lms.auth.access import admin_required
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
-from lms.panels import panel
 from lms.notifications import bp
-from lms.notifications.forms import (
-    STATUS_LABELS,
-    OutboxFilterForm,
-    ResendForm,
-    kind_label,
-)
+from lms.notifications import worker as _worker  # noqa: F401 - registers `flask lms send-mail`
+from lms.notifications.forms import STATUS_LABELS, OutboxFilterForm, ResendForm, kind_label
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.notifications.services import (
-    MailError,
     can_resend,
     failed_count,
     known_kinds,
@@ -32,16 +26,11 @@ from lms.notifications.services import (
     shows_body,
     status_counts,
 )
+from lms.panels import panel
 from lms.urls import is_safe_next
+from lms.web import perform
 
 FAILED_PANEL_DAYS = timedelta(days=30)
-
-
-def _mail_or_404(mail_id: int) -> OutboxMail:
-    mail = db.session.get(OutboxMail, mail_id)
-    if mail is None:
-        abort(404)
-    return mail
 
 
 def _row_context() -> dict:
@@ -62,35 +51,29 @@ def outbox():
     )
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("notifications/outbox.html", "notifications/_mail_table.html", form=form, page=page,
-                  counts=status_counts(), **_row_context())
+                  counts=status_counts(), failed=MailStatus.FAILED, **_row_context())
 
 
 @bp.get("/admin/mail/<int:mail_id>")
 @admin_required
 def mail(mail_id: int):
-    item = _mail_or_404(mail_id)
+    item = db.get_or_404(OutboxMail, mail_id)
     return render("notifications/mail.html", mail=item, shows_body=shows_body(item), **_row_context())
 
 
 @bp.post("/admin/mail/<int:mail_id>/resend")
 @admin_required
 def resend_view(mail_id: int):
-    item = _mail_or_404(mail_id)
+    item = db.get_or_404(OutboxMail, mail_id)
     form = ResendForm()
-    if form.validate_on_submit():
-        try:
-            queued = resend(current_user, item, clock.now())
-        except MailError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+    outcome = perform(form, lambda: resend(current_user, item, clock.now()))
+    if outcome:
+        queued = outcome.result
+        if queued.id == item.id:
+            flash(_("The mail to %(recipient)s is back in the queue.", recipient=queued.recipient), "success")
         else:
-            db.session.commit()
-            if queued.id == item.id:
-                flash(_("The mail to %(recipient)s is back in the queue.", recipient=queued.recipient), "success")
-            else:
-                flash(_("A copy of the mail has been queued for %(recipient)s.", recipient=queued.recipient),
-                      "success")
-    else:
+            flash(_("A copy of the mail has been queued for %(recipient)s.", recipient=queued.recipient), "success")
+    elif outcome.error is None:
         flash(_("The form has expired. Please send it again."), "error")
     if is_htmx():
         return render("notifications/mail.html", "notifications/_mail_row.html", mail=item, **_row_context())

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms import clock
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
-from lms.auth.models import User
+from lms.domain import DomainError
 from lms.extensions import db
 from lms.mail import build_message, send_message
 from lms.notifications.models import MailStatus, OutboxMail
@@ -39,7 +39,7 @@ from lms.web import after_commit
 
 register_audit(
     actions={
-        "mail.resend": (_l("Mail sent again"),),
+        "mail.resend": (_l("Mail sent again"), _l("%(kind)s #%(mail)s → %(recipient)s")),
     },
     objects={"outboxmail": _l("Mail")},
     fields={
@@ -58,12 +58,8 @@ CLAIM_SECONDS = 300
 SECRET_KINDS = frozenset({"password_reset", "invitation"})
 
 
-class MailError(Exception):
+class MailError(DomainError):
     """An admin action on a mail was refused; the message is for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # Queueing --------------------------------------------------------------------------------
@@ -329,7 +325,7 @@ def shows_body(mail: OutboxMail) -> bool:
 def current_address(mail: OutboxMail) -> str:
     """Where a resent mail goes: the account's address now (it may have been corrected), else the old one."""
     if mail.user_id is not None:
-        user = db.session.get(User, mail.user_id)
+        user = mail.user
         if user is not None and user.is_active and user.erased_at is None and user.email:
             return user.email
     return mail.recipient
@@ -343,7 +339,13 @@ def can_resend(mail: OutboxMail) -> bool:
         mail.status == MailStatus.PENDING and mail.attempts > 0)
 
 
-def resend(actor: User, mail: OutboxMail, now: datetime) -> OutboxMail:
+def _record_resend(actor, mail: OutboxMail, copy: OutboxMail, now: datetime, **values) -> None:
+    params = {"kind": mail.kind, "mail": mail.id, "recipient": copy.recipient}
+    record(actor, "mail.resend", copy, now=now, summary="{kind} #{mail} → {recipient}".format(**params),
+           params=params, **values)
+
+
+def resend(actor, mail: OutboxMail, now: datetime) -> OutboxMail:
     """Send a mail again, to the account's current address.
 
     A mail that has not gone out (failed, or waiting for its next attempt) goes back in
@@ -368,8 +370,7 @@ def resend(actor: User, mail: OutboxMail, now: datetime) -> OutboxMail:
         )
         db.session.add(copy)
         db.session.flush()
-        record(actor, "mail.resend", copy, now=now, summary=f"{mail.kind} #{mail.id} → {recipient}",
-               before={"copy_of": mail.id}, after={"recipient": recipient})
+        _record_resend(actor, mail, copy, now, before={"copy_of": mail.id}, after={"recipient": recipient})
         _remember(copy)
         return copy
     before = {"status": mail.status.value, "attempts": mail.attempts, "recipient": mail.recipient}
@@ -382,7 +383,7 @@ def resend(actor: User, mail: OutboxMail, now: datetime) -> OutboxMail:
     if reset.rowcount != 1:
         raise MailError(_("This mail was changed in the meantime. Please reload the page."))
     db.session.expire(mail)
-    record(actor, "mail.resend", mail, now=now, summary=f"{mail.kind} #{mail.id} → {recipient}",
-           before=before, after={"status": "pending", "attempts": 0, "recipient": recipient})
+    _record_resend(actor, mail, mail, now, before=before,
+                   after={"status": "pending", "attempts": 0, "recipient": recipient})
     _remember(mail)
     return mail

@@ -7,7 +7,10 @@ import signal
 import threading
 from collections.abc import Callable
 
+import click
+
 from lms import clock
+from lms.cli import lms_cli
 from lms.extensions import db
 from lms.notifications.services import deliver_due
 
@@ -44,3 +47,15 @@ def run_sender(*, loop: bool, interval: float, echo: Callable[[str], None] = pri
             break
         stop.wait(interval)
     return total
+
+
+@lms_cli.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep running as a worker and send new mails as they arrive.")
+@click.option("--interval", default=10, show_default=True, help="Seconds between rounds with --loop.")
+def send_mail_command(loop: bool, interval: int) -> None:
+    """Send the mails waiting in the outbox (retrying failures with back-off).
+
+    Safe to run from a scheduler and as several workers at once: each mail is claimed by
+    one sender only. With --loop, SIGTERM or Ctrl+C stops after the mail being sent.
+    """
+    run_sender(loop=loop, interval=interval, echo=click.echo)

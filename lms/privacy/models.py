@@ -50,3 +50,7 @@ class ErasureRequest(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ErasureStatus.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ErasureStatus.REJECTED

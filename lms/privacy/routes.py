@@ -14,21 +14,13 @@ from lms.htmx import redirect_to, render
 from lms.i18n import to_local
 from lms.panels import panel
 from lms.privacy import bp
-from lms.privacy.forms import (
-    AnonymiseForm,
-    ErasureRequestForm,
-    ExportForm,
-    RejectForm,
-    WithdrawForm,
-)
+from lms.privacy import cli as _cli  # noqa: F401 - registers `flask lms apply-retention`
+from lms.privacy.erasure import anonymise_impact, anonymise_problem, anonymise_user
+from lms.privacy.export import export_data
+from lms.privacy.forms import AnonymiseForm, ErasureRequestForm, ExportForm, RejectForm, WithdrawForm
 from lms.privacy.models import ErasureRequest, ErasureStatus
 from lms.privacy.services import (
-    PrivacyError,
-    anonymise_impact,
-    anonymise_problem,
-    anonymise_user,
     erasure_request_list_query,
-    export_data,
     pending_count,
     pending_request_of,
     reject_request,
@@ -36,6 +28,7 @@ from lms.privacy.services import (
     withdraw_request,
 )
 from lms.urls import external_url
+from lms.web import perform
 
 
 def _latest_request(user: User) -> ErasureRequest | None:
@@ -79,37 +72,23 @@ def erasure():
         flash(_("You have already asked for your account to be removed."), "info")
         return redirect_to(url_for("privacy.index"))
     form = ErasureRequestForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            request_erasure(current_user, form.reason.data, clock.now())
-        except PrivacyError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect_to(url_for("privacy.index"))
-        db.session.commit()
+    outcome = perform(form, lambda: request_erasure(current_user, form.reason.data, clock.now()))
+    if outcome:
         flash(_("Your request has been received. An administrator will handle it; you will receive an email."),
               "success")
+    if outcome or outcome.error is not None:
         return redirect_to(url_for("privacy.index"))
-    elif form.is_submitted():
-        status = 422
-    return render("privacy/erasure.html", form=form, status=status)
+    return render("privacy/erasure.html", form=form, status=outcome.status)
 
 
 @bp.post("/privacy/erasure/withdraw")
 @login_required
 def withdraw():
     form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            withdraw_request(current_user, clock.now())
-        except PrivacyError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your request has been withdrawn. Your account stays as it is."), "success")
-    else:
+    outcome = perform(form, lambda: withdraw_request(current_user, clock.now()))
+    if outcome:
+        flash(_("Your request has been withdrawn. Your account stays as it is."), "success")
+    elif outcome.error is None:
         flash(_("The form has expired. Please send it again."), "error")
     return redirect_to(url_for("privacy.index"))
 
@@ -131,26 +110,16 @@ def requests():
 @bp.route("/admin/privacy/<int:request_id>/reject", methods=["GET", "POST"])
 @admin_required
 def reject(request_id: int):
-    item = db.session.get(ErasureRequest, request_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(ErasureRequest, request_id)
     form = RejectForm()
-    status = 200
-    if item.is_pending and form.validate_on_submit():
-        try:
-            reject_request(current_user, item, form.note.data, clock.now())
-        except PrivacyError as exc:
-            db.session.rollback()
-            form.note.errors.append(exc.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("The request has been declined; %(name)s receives the reason by mail.", name=item.user.name),
-                  "success")
-            return redirect_to(url_for("privacy.requests"))
-    elif form.is_submitted():
-        status = 422 if item.is_pending else 409
-    return render("privacy/reject.html", form=form, item=item, status=status)
+    if not item.is_pending:
+        return render("privacy/reject.html", form=form, item=item, status=409 if form.is_submitted() else 200)
+    outcome = perform(form, lambda: reject_request(current_user, item, form.note.data, clock.now()))
+    if outcome:
+        flash(_("The request has been declined; %(name)s receives the reason by mail.", name=item.user.name),
+              "success")
+        return redirect_to(url_for("privacy.requests"))
+    return render("privacy/reject.html", form=form, item=item, status=outcome.status)
 
 
 @bp.route("/admin/privacy/users/<int:user_id>/anonymise", methods=["GET", "POST"])
@@ -162,22 +131,19 @@ def anonymise(user_id: int):
     now = clock.now()
     problem = anonymise_problem(current_user, user)
     form = AnonymiseForm()
-    status = 200
     if form.is_submitted() and problem:
-        status = 403
-    elif form.validate_on_submit():
-        try:
-            anonymise_user(current_user, user, now, note=form.note.data)
-        except PrivacyError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect_to(url_for("privacy.anonymise", user_id=user_id))
-        db.session.commit()
+        return _anonymise_page(form, user, problem, now, 403)
+    outcome = perform(form, lambda: anonymise_user(current_user, user, now, note=form.note.data))
+    if outcome:
         flash(_("The account has been removed. Its enrolments and attendance remain in the figures anonymously."),
               "success")
         return redirect_to(url_for("privacy.requests"))
-    elif form.is_submitted():
-        status = 422
+    if outcome.error is not None:
+        return redirect_to(url_for("privacy.anonymise", user_id=user_id))
+    return _anonymise_page(form, user, problem, now, outcome.status)
+
+
+def _anonymise_page(form, user: User, problem: str | None, now, status: int):
     return render("privacy/anonymise.html", form=form, user=user, problem=problem,
                   impact=anonymise_impact(user, now), status=status)
 

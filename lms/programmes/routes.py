@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,18 +9,12 @@ from lms.auth.access import staff_required
 from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.programmes import bp
-from lms.programmes.forms import (
-    ArchiveForm,
-    ModuleForm,
-    ProgrammeForm,
-    SessionTemplateForm,
-)
+from lms.programmes.forms import KIND_LABELS, ArchiveForm, ModuleForm, ProgrammeForm, SessionTemplateForm
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate
 from lms.programmes.services import (
     MODULE_FIELDS,
     PROGRAMME_FIELDS,
     TEMPLATE_FIELDS,
-    ProgrammeError,
     add_module,
     delete_module,
     delete_template,
@@ -31,13 +25,15 @@ from lms.programmes.services import (
     set_archived,
     update_module,
 )
+from lms.web import perform
 
 
-def _get(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
+@bp.app_template_global()
+def session_kind_label(kind) -> str:
+    return str(KIND_LABELS.get(SessionKind(kind), kind))
+
+
+bp.add_app_template_global(SessionKind, "session_kind_enum")  # session.kind == session_kind_enum.ONLINE
 
 
 def _data(form, fields) -> dict:
@@ -72,16 +68,13 @@ def index():
 @staff_required
 def new():
     form = ProgrammeForm()
-    status = 200
-    if form.validate_on_submit():
-        programme = save_programme(current_user, None, _data(form, PROGRAMME_FIELDS), clock.now())
-        db.session.commit()
+    outcome = perform(form, lambda: save_programme(current_user, None, _data(form, PROGRAMME_FIELDS), clock.now()))
+    if outcome:
+        programme = outcome.result
         flash(_("Programme %(title)s has been created. Add its modules and session pattern.", title=programme.title),
               "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme.id))
-    elif form.is_submitted():
-        status = 422
-    return render("programmes/new.html", form=form, status=status)
+    return render("programmes/new.html", form=form, status=outcome.status)
 
 
 def _edit_context(programme: Programme, **forms) -> dict:
@@ -97,27 +90,21 @@ def _edit_context(programme: Programme, **forms) -> dict:
 @bp.route("/<int:programme_id>", methods=["GET", "POST"])
 @staff_required
 def edit(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        save_programme(current_user, programme, _data(form, PROGRAMME_FIELDS), clock.now())
-        db.session.commit()
+    outcome = perform(form, lambda: save_programme(current_user, programme, _data(form, PROGRAMME_FIELDS), clock.now()))
+    if outcome:
         flash(_("The programme settings have been saved."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme.id))
-    elif form.is_submitted():
-        status = 422
-    return render("programmes/edit.html", status=status, **_edit_context(programme, form=form))
+    return render("programmes/edit.html", status=outcome.status, **_edit_context(programme, form=form))
 
 
 @bp.post("/<int:programme_id>/archive")
 @staff_required
 def archive(programme_id: int):
-    programme = _get(Programme, programme_id)
-    if ArchiveForm().validate_on_submit():
-        archived = request.form.get("archived") == "1"
-        set_archived(current_user, programme, archived, clock.now())
-        db.session.commit()
+    programme = db.get_or_404(Programme, programme_id)
+    archived = request.form.get("archived") == "1"
+    if perform(ArchiveForm(), lambda: set_archived(current_user, programme, archived, clock.now())):
         flash(_("The programme has been archived: no new cohorts can be opened for it.") if archived
               else _("The programme is active again."), "success")
     return redirect_to(url_for("programmes.edit", programme_id=programme.id))
@@ -135,43 +122,44 @@ def _modules_response(programme: Programme, module_form=None, status=200):
 @bp.post("/<int:programme_id>/modules")
 @staff_required
 def module_add(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = ModuleForm(prefix="module")
-    if not form.validate_on_submit():
-        return _modules_response(programme, module_form=form, status=422)
-    module = add_module(current_user, programme, _data(form, MODULE_FIELDS), clock.now())
-    db.session.commit()
+    outcome = perform(form, lambda: add_module(current_user, programme, _data(form, MODULE_FIELDS), clock.now()))
+    if not outcome:
+        return _modules_response(programme, module_form=form, status=outcome.status)
+    module = outcome.result
     flash(_("Module %(title)s has been added.", title=module.title), "success")
     if not is_htmx():
         return redirect_to(url_for("programmes.edit", programme_id=programme.id) + "#modules")
     return _modules_response(programme)
 
 
+def _save_part(form, save, saved: str, programme_id: int, anchor: str, page: str, **context):
+    """A module's or planned session's own page: save, then back to its place on the programme."""
+    outcome = perform(form, save)
+    if outcome:
+        flash(saved, "success")
+        return redirect_to(url_for("programmes.edit", programme_id=programme_id) + anchor)
+    return render(page, form=form, status=outcome.status, **context)
+
+
 @bp.route("/modules/<int:module_id>", methods=["GET", "POST"])
 @staff_required
 def module_edit(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = ModuleForm(prefix="module", obj=module if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        update_module(current_user, module, _data(form, MODULE_FIELDS), clock.now())
-        db.session.commit()
-        flash(_("The module has been saved."), "success")
-        return redirect_to(url_for("programmes.edit", programme_id=module.programme_id) + "#modules")
-    elif form.is_submitted():
-        status = 422
-    return render("programmes/module_form.html", form=form, module=module, status=status)
+    return _save_part(form, lambda: update_module(current_user, module, _data(form, MODULE_FIELDS), clock.now()),
+                      _("The module has been saved."), module.programme_id, "#modules",
+                      "programmes/module_form.html", module=module)
 
 
 @bp.post("/modules/<int:module_id>/move")
 @staff_required
 def module_move(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     programme = module.programme
-    if ArchiveForm().validate_on_submit():
-        direction = -1 if request.form.get("direction") == "up" else 1
-        move_module(current_user, module, direction, clock.now())
-        db.session.commit()
+    direction = -1 if request.form.get("direction") == "up" else 1
+    perform(ArchiveForm(), lambda: move_module(current_user, module, direction, clock.now()))
     if not is_htmx():
         return redirect_to(url_for("programmes.edit", programme_id=programme.id) + "#modules")
     return _modules_response(programme)
@@ -180,12 +168,10 @@ def module_move(module_id: int):
 @bp.route("/modules/<int:module_id>/delete", methods=["GET", "POST"])
 @staff_required
 def module_delete(module_id: int):
-    module = _get(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     form = ArchiveForm()
-    if form.validate_on_submit():
-        programme_id = module.programme_id
-        delete_module(current_user, module, clock.now())
-        db.session.commit()
+    programme_id = module.programme_id
+    if perform(form, lambda: delete_module(current_user, module, clock.now())):
         flash(_("The module has been deleted."), "success")
         return redirect_to(url_for("programmes.edit", programme_id=programme_id) + "#modules")
     return render("programmes/confirm_delete_module.html", form=form, module=module)
@@ -201,13 +187,13 @@ def _template_data(form) -> dict:
 @bp.post("/<int:programme_id>/pattern")
 @staff_required
 def template_add(programme_id: int):
-    programme = _get(Programme, programme_id)
+    programme = db.get_or_404(Programme, programme_id)
     form = SessionTemplateForm(prefix="pattern")
-    if not form.validate_on_submit():
-        return render("programmes/edit.html", "programmes/_pattern.html", status=422,
+    outcome = perform(form, lambda: save_template(current_user, programme, None, _template_data(form), clock.now()))
+    if not outcome:
+        return render("programmes/edit.html", "programmes/_pattern.html", status=outcome.status,
                       **_edit_context(programme, template_form=form))
-    template = save_template(current_user, programme, None, _template_data(form), clock.now())
-    db.session.commit()
+    template = outcome.result
     flash(_("%(title)s has been added to the session pattern.", title=template.title), "success")
     if not is_htmx():
         return redirect_to(url_for("programmes.edit", programme_id=programme.id) + "#pattern")
@@ -218,33 +204,21 @@ def template_add(programme_id: int):
 @bp.route("/pattern/<int:template_id>", methods=["GET", "POST"])
 @staff_required
 def template_edit(template_id: int):
-    template = _get(SessionTemplate, template_id)
+    template = db.get_or_404(SessionTemplate, template_id)
     form = SessionTemplateForm(prefix="pattern", obj=template if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = template.kind.value
-    status = 200
-    if form.validate_on_submit():
-        save_template(current_user, template.programme, template, _template_data(form), clock.now())
-        db.session.commit()
-        flash(_("The planned session has been saved. Cohorts opened from now on use it."), "success")
-        return redirect_to(url_for("programmes.edit", programme_id=template.programme_id) + "#pattern")
-    elif form.is_submitted():
-        status = 422
-    return render("programmes/template_form.html", form=form, template=template, status=status)
+    return _save_part(form, lambda: save_template(current_user, template.programme, template, _template_data(form),
+                                                  clock.now()),
+                      _("The planned session has been saved. Cohorts opened from now on use it."),
+                      template.programme_id, "#pattern", "programmes/template_form.html", template=template)
 
 
 @bp.post("/pattern/<int:template_id>/delete")
 @staff_required
 def template_delete(template_id: int):
-    template = _get(SessionTemplate, template_id)
+    template = db.get_or_404(SessionTemplate, template_id)
     programme_id = template.programme_id
-    if ArchiveForm().validate_on_submit():
-        try:
-            delete_template(current_user, template, clock.now())
-        except ProgrammeError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The planned session has been removed from the pattern."), "success")
+    if perform(ArchiveForm(), lambda: delete_template(current_user, template, clock.now())):
+        flash(_("The planned session has been removed from the pattern."), "success")
     return redirect_to(url_for("programmes.edit", programme_id=programme_id) + "#pattern")

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record, snapshot
+from lms.domain import DomainError, gather, progress_changed
 from lms.extensions import db
 from lms.programmes.models import Module, Programme, SessionTemplate
 from lms.regions.services import slugify
@@ -60,11 +61,8 @@ MODULE_FIELDS = ["title", "summary", "is_required"]
 TEMPLATE_FIELDS = ["kind", "title", "day_offset", "start_time", "duration_minutes", "net_hours", "is_required"]
 
 
-class ProgrammeError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ProgrammeError(DomainError):
+    """A programme rule refused a change."""
 
 
 def programme_list_query(include_archived: bool = False):
@@ -99,7 +97,8 @@ def save_programme(actor, programme: Programme | None, data: dict, now: datetime
     programme.updated_at = now
     db.session.flush()
     record(actor, "programme.create" if before is None else "programme.update", programme, now=now,
-           summary=programme.title, before=before, after=snapshot(programme, PROGRAMME_FIELDS))
+           summary=programme.title, params={"name": programme.title},
+           before=before, after=snapshot(programme, PROGRAMME_FIELDS))
     return programme
 
 
@@ -107,7 +106,8 @@ def set_archived(actor, programme: Programme, archived: bool, now: datetime) -> 
     before = {"archived_at": programme.archived_at}
     programme.archived_at = now if archived else None
     record(actor, "programme.archive" if archived else "programme.unarchive", programme, now=now,
-           summary=programme.title, before=before, after={"archived_at": programme.archived_at})
+           summary=programme.title, params={"name": programme.title},
+           before=before, after={"archived_at": programme.archived_at})
 
 
 def _next_position(items) -> int:
@@ -118,7 +118,8 @@ def add_module(actor, programme: Programme, data: dict, now: datetime) -> Module
     module = Module(position=_next_position(programme.modules), **{k: data[k] for k in MODULE_FIELDS})
     programme.modules.append(module)
     db.session.flush()
-    record(actor, "module.create", module, now=now, summary=module.title, after=snapshot(module, MODULE_FIELDS))
+    record(actor, "module.create", module, now=now, summary=module.title, params={"name": module.title},
+           after=snapshot(module, MODULE_FIELDS))
     return module
 
 
@@ -126,12 +127,15 @@ def update_module(actor, module: Module, data: dict, now: datetime) -> None:
     before = snapshot(module, MODULE_FIELDS)
     for name in MODULE_FIELDS:
         setattr(module, name, data[name])
-    record(actor, "module.update", module, now=now, summary=module.title, before=before,
+    record(actor, "module.update", module, now=now, summary=module.title, params={"name": module.title}, before=before,
            after=snapshot(module, MODULE_FIELDS))
     if before["is_required"] != module.is_required:
-        from lms.learning.completion import reevaluate_programme
+        _rule_changed(module.programme_id, now, actor)
 
-        reevaluate_programme(module.programme_id, now, actor)
+
+def _rule_changed(programme_id: int, now: datetime, actor) -> list:
+    """The programme's completion rule changed: every coach's progress is weighed again."""
+    return gather(progress_changed, None, programme_id=programme_id, now=now, actor=actor)
 
 
 def move_module(actor, module: Module, direction: int, now: datetime) -> None:
@@ -144,19 +148,18 @@ def move_module(actor, module: Module, direction: int, now: datetime) -> None:
         modules[index], modules[target] = modules[target], modules[index]
     for position, item in enumerate(modules, start=1):
         item.position = position
-    record(actor, "module.move", module, now=now, summary=module.title,
+    record(actor, "module.move", module, now=now, summary=module.title, params={"name": module.title},
            before={"order": order_before}, after={"order": [m.id for m in modules]})
 
 
 def delete_module(actor, module: Module, now: datetime) -> None:
     programme = module.programme
-    record(actor, "module.delete", module, now=now, summary=module.title, before=snapshot(module, MODULE_FIELDS))
+    record(actor, "module.delete", module, now=now, summary=module.title, params={"name": module.title},
+           before=snapshot(module, MODULE_FIELDS))
     programme.modules.remove(module)
     for position, item in enumerate(programme.modules, start=1):
         item.position = position
-    from lms.learning.completion import reevaluate_programme
-
-    reevaluate_programme(programme.id, now, actor)
+    _rule_changed(programme.id, now, actor)
 
 
 def save_template(actor, programme: Programme, template: SessionTemplate | None, data: dict,
@@ -170,7 +173,8 @@ def save_template(actor, programme: Programme, template: SessionTemplate | None,
         setattr(template, name, data[name])
     db.session.flush()
     record(actor, "session_template.create" if before is None else "session_template.update", template, now=now,
-           summary=template.title, before=before, after=snapshot(template, TEMPLATE_FIELDS))
+           summary=template.title, params={"name": template.title},
+           before=before, after=snapshot(template, TEMPLATE_FIELDS))
     return template
 
 
@@ -178,6 +182,6 @@ def delete_template(actor, template: SessionTemplate, now: datetime) -> None:
     programme = template.programme
     if len(programme.session_templates) == 1:
         raise ProgrammeError(_("A programme needs at least one planned session."))
-    record(actor, "session_template.delete", template, now=now, summary=template.title,
+    record(actor, "session_template.delete", template, now=now, summary=template.title, params={"name": template.title},
            before=snapshot(template, TEMPLATE_FIELDS))
     programme.session_templates.remove(template)

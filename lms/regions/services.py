@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import User
+from lms.domain import DomainError
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
 from lms.regions.models import Municipality, Organisation, Region
@@ -39,11 +40,12 @@ register_audit(
 )
 
 
-class PlaceError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class PlaceError(DomainError):
+    """A rule about regions, municipalities or organisations refused a change."""
+
+
+# Cohorts are a higher floor; whether a region has any is read from their table, not their model.
+_cohort = sa.table("cohort", sa.column("region_id"))
 
 
 def slugify(text: str) -> str:
@@ -106,14 +108,19 @@ def _same_name(column, name: str):
     return sa.or_(column == name, sa.func.lower(column) == name.lower())
 
 
+def _refuse_a_second(model, place, name: str, message: str, *also) -> None:
+    """Refuse a name (or what ``also`` matches) that another place of this kind has."""
+    clash = db.session.execute(
+        sa.select(model.id).where(sa.or_(_same_name(model.name, name), *also))
+    ).scalars().all()
+    if any(place is None or other != place.id for other in clash):
+        raise PlaceError(message, "name")
+
+
 def save_region(actor, region: Region | None, *, name: str, now: datetime) -> Region:
     name = name.strip()
     slug = slugify(name)
-    clash = db.session.execute(
-        sa.select(Region.id).where(sa.or_(_same_name(Region.name, name), Region.slug == slug))
-    ).scalars().all()
-    if any(region is None or other != region.id for other in clash):
-        raise PlaceError(_("A region with this name already exists."), "name")
+    _refuse_a_second(Region, region, name, _("A region with this name already exists."), Region.slug == slug)
     before = {"name": region.name, "slug": region.slug} if region is not None else None
     if region is None:
         region = Region(name=name, slug=slug)
@@ -122,6 +129,7 @@ def save_region(actor, region: Region | None, *, name: str, now: datetime) -> Re
         region.name, region.slug = name, slug
     db.session.flush()
     record(actor, "region.create" if before is None else "region.update", region, now=now, summary=name,
+           params={"name": name},
            before=before, after={"name": region.name, "slug": region.slug})
     return region
 
@@ -130,16 +138,12 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
                       now: datetime) -> Municipality:
     """Create or change a municipality; moving it moves its coaches' region along."""
     name = name.strip()
-    clash = db.session.execute(
-        sa.select(Municipality.id).where(_same_name(Municipality.name, name))
-    ).scalars().all()
-    if any(municipality is None or other != municipality.id for other in clash):
-        raise PlaceError(_("A municipality with this name already exists."), "name")
+    _refuse_a_second(Municipality, municipality, name, _("A municipality with this name already exists."))
     if municipality is None:
         municipality = Municipality(name=name, region=region)
         db.session.add(municipality)
         db.session.flush()
-        record(actor, "municipality.create", municipality, now=now, summary=name,
+        record(actor, "municipality.create", municipality, now=now, summary=name, params={"name": name},
                after={"name": name, "region_id": region.id})
         return municipality
     before = {"name": municipality.name, "region_id": municipality.region_id}
@@ -149,7 +153,7 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
         )
     municipality.name = name
     municipality.region = region
-    record(actor, "municipality.update", municipality, now=now, summary=name, before=before,
+    record(actor, "municipality.update", municipality, now=now, summary=name, params={"name": name}, before=before,
            after={"name": name, "region_id": region.id})
     return municipality
 
@@ -157,11 +161,7 @@ def save_municipality(actor, municipality: Municipality | None, *, name: str, re
 def save_organisation(actor, organisation: Organisation | None, *, name: str, municipality: Municipality | None,
                       now: datetime) -> Organisation:
     name = name.strip()
-    clash = db.session.execute(
-        sa.select(Organisation.id).where(_same_name(Organisation.name, name))
-    ).scalars().all()
-    if any(organisation is None or other != organisation.id for other in clash):
-        raise PlaceError(_("An organisation with this name already exists."), "name")
+    _refuse_a_second(Organisation, organisation, name, _("An organisation with this name already exists."))
     before = None
     if organisation is None:
         organisation = Organisation(name=name, municipality=municipality)
@@ -171,7 +171,8 @@ def save_organisation(actor, organisation: Organisation | None, *, name: str, mu
         organisation.name, organisation.municipality = name, municipality
     db.session.flush()
     record(actor, "organisation.create" if before is None else "organisation.update", organisation, now=now,
-           summary=name, before=before, after={"name": name, "municipality_id": organisation.municipality_id})
+           summary=name, params={"name": name},
+           before=before, after={"name": name, "municipality_id": organisation.municipality_id})
     return organisation
 
 
@@ -181,13 +182,11 @@ def delete_region(actor, region: Region, now: datetime) -> None:
     ).scalar_one()
     if in_use:
         raise PlaceError(_("This region still has municipalities. Move or delete them first."))
-    from lms.cohorts.models import Cohort
-
-    if db.session.execute(sa.select(Cohort.id).where(Cohort.region_id == region.id).limit(1)).first():
+    if db.session.execute(sa.select(sa.exists().where(_cohort.c.region_id == region.id))).scalar():
         raise PlaceError(_("This region has cohorts and cannot be deleted."))
-    record(actor, "region.delete", region, now=now, summary=region.name,
+    record(actor, "region.delete", region, now=now, summary=region.name, params={"name": region.name},
            before={"name": region.name, "slug": region.slug})
-    db.session.delete(region)
+    _delete(region)
 
 
 def delete_municipality(actor, municipality: Municipality, now: datetime) -> None:
@@ -197,11 +196,22 @@ def delete_municipality(actor, municipality: Municipality, now: datetime) -> Non
     if used:
         raise PlaceError(_("Users live in this municipality; move it to another region instead of deleting it."))
     record(actor, "municipality.delete", municipality, now=now, summary=municipality.name,
+           params={"name": municipality.name},
            before={"name": municipality.name, "region_id": municipality.region_id})
-    db.session.delete(municipality)
+    _delete(municipality)
 
 
 def delete_organisation(actor, organisation: Organisation, now: datetime) -> None:
     record(actor, "organisation.delete", organisation, now=now, summary=organisation.name,
+           params={"name": organisation.name},
            before={"name": organisation.name, "municipality_id": organisation.municipality_id})
-    db.session.delete(organisation)
+    _delete(organisation)
+
+
+def _delete(place) -> None:
+    """Delete now, so that a row still pointing at the place refuses it here, as a message."""
+    try:
+        with db.session.begin_nested():
+            db.session.delete(place)
+    except sa.exc.IntegrityError:
+        raise PlaceError(_("This item is still in use and cannot be deleted.")) from None

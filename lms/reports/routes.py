@@ -15,26 +15,28 @@ from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
 from lms.regions.services import slugify
 from lms.reports import bp, charts, exports
-from lms.reports.forms import ReportFilterForm
-from lms.reports.services import (
+from lms.reports.accreditation import accreditation_list
+from lms.reports.figures import (
     UNKNOWN_MUNICIPALITY,
     Scope,
-    accreditation_list,
+    default_programme,
+    may_see_coaches,
+    may_see_region,
+    positions_of,
+    report_programmes,
+    visible_region_ids,
+    visible_regions,
+)
+from lms.reports.forms import ReportFilterForm
+from lms.reports.services import (
     coach_list_query,
     cohort_list_query,
-    default_programme,
     figures_per_cohort,
     funnel_stages,
     headline,
     load_cohort,
     marks_for,
-    may_see_coaches,
-    may_see_region,
-    positions_of,
     region_report,
-    report_programmes,
-    visible_region_ids,
-    visible_regions,
 )
 
 report_access = roles_required(Role.STAFF, Role.COORDINATOR)
@@ -134,28 +136,30 @@ def index():
     return _dashboard(form, scope, regions)
 
 
+def _behind_the_figures(query, per_row, name: str, template: str, fragment: str):
+    """A page of what is behind a figure (``query(scope)``), with ``per_row(scope, ids)`` as ``name``."""
+    _form, scope, _regions, _programmes = _filters()
+    if scope is None:
+        abort(404)
+    page = db.paginate(query(scope), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    values = per_row(scope, [item.id for item in page.items])
+    return render(template, fragment, scope=scope, page=page, **{name: values})
+
+
 @bp.get("/cohorts")
 @report_access
 def cohorts():
     """The cohorts behind a region's or municipality's figures."""
-    form, scope, _regions, _programmes = _filters()
-    if scope is None:
-        abort(404)
-    page = db.paginate(cohort_list_query(scope), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    figures = figures_per_cohort(scope, [c.id for c in page.items])
-    return render("reports/cohorts.html", "reports/_cohort_table.html", scope=scope, page=page, figures=figures)
+    return _behind_the_figures(cohort_list_query, figures_per_cohort, "figures", "reports/cohorts.html",
+                               "reports/_cohort_table.html")
 
 
 @bp.get("/coaches")
 @staff_access
 def coaches():
     """The coaches behind a region's or municipality's figures (staff only)."""
-    form, scope, _regions, _programmes = _filters()
-    if scope is None:
-        abort(404)
-    page = db.paginate(coach_list_query(scope), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    marks = marks_for(scope, [e.id for e in page.items])
-    return render("reports/coaches.html", "reports/_coach_table.html", scope=scope, page=page, marks=marks)
+    return _behind_the_figures(coach_list_query, marks_for, "marks", "reports/coaches.html",
+                               "reports/_coach_table.html")
 
 
 def _report_for_export():

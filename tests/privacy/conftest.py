@@ -13,7 +13,8 @@ from lms.certificates.services import issue_certificate
 from lms.cohorts.models import CohortStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.reports.services import Scope, positions_of, region_report
+from lms.reports.figures import Scope, positions_of
+from lms.reports.services import region_report
 
 
 def enrol(cohort, user, status=EnrolmentStatus.ENROLLED, **fields) -> Enrolment:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.models import AuditEvent
 from lms.auth.models import PasswordResetToken, Role, User
+from lms.auth.personal_data import ANONYMOUS_NAME
 from lms.auth.services import authenticate, make_reset_token, user_for_reset_token
 from lms.calendar.models import CalendarToken
 from lms.calendar.services import issue_token
@@ -20,17 +21,11 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest
 from lms.extensions import db
 from lms.learning.models import QuizAttempt
 from lms.notifications.models import MailStatus, OutboxMail
+from lms.privacy.erasure import anonymise_user
+from lms.privacy.export import export_data
 from lms.privacy.models import ErasureStatus
-from lms.privacy.services import (
-    ANONYMOUS_NAME,
-    PrivacyError,
-    anonymise_user,
-    apply_retention,
-    export_data,
-    reject_request,
-    request_erasure,
-    withdraw_request,
-)
+from lms.privacy.retention import apply_retention
+from lms.privacy.services import PrivacyError, reject_request, request_erasure, withdraw_request
 from tests.factories import PASSWORD
 from tests.privacy.conftest import attend, enrol, figures
 

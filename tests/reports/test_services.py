@@ -7,23 +7,19 @@ from datetime import date
 import pytest
 
 from lms.auth.models import Role
+from lms.extensions import db
 from lms.reports import charts
+from lms.reports.accreditation import accreditation_list
+from lms.reports.figures import UNKNOWN_MUNICIPALITY, Scope, positions_of, visible_region_ids, visible_regions
 from lms.reports.services import (
-    UNKNOWN_MUNICIPALITY,
-    Scope,
-    accreditation_list,
     coach_list_query,
     cohort_list_query,
     figures_per_cohort,
     headline,
     load_cohort,
     marks_for,
-    positions_of,
     region_report,
-    visible_region_ids,
-    visible_regions,
 )
-from lms.extensions import db
 
 
 def scope_for(ds, regions=None, **kwargs) -> Scope:
