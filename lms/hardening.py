@@ -35,6 +35,7 @@ _INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 # (pattern, replacement): the secret parts of URLs and forms, wherever they appear in a message.
 _SECRETS = (
     (re.compile(r"(/password/reset/)[^/?#\s\"'<>]+"), r"\1[redacted]"),
+    (re.compile(r"(/account/confirm/|/account/email/undo/)[^/?#\s\"'<>]+"), r"\1[redacted]"),
     (re.compile(r"(/verify/)[A-Za-z0-9_-]{8,}"), r"\1[redacted]"),
     (re.compile(r"(/calendar/)[A-Za-z0-9_-]{16,}"), r"\1[redacted]"),
     (re.compile(r"((?:^|[?&\s])(?:token|password|password_confirm|current_password|csrf_token)=)[^&\s\"']+",

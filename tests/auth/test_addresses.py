@@ -252,3 +252,12 @@ def test_sign_up_service_returns_nothing_for_a_known_address(app, region, make_u
     assert user is not None and user.email_verified_at is None
     kinds = sorted(m.kind for m in db.session.query(OutboxMail))
     assert kinds == ["address_in_use", "confirm_address"]
+
+
+def test_address_links_never_reach_a_log():
+    from lms.hardening import redact
+
+    token = "Ab3_-" * 8 + "xyz"
+    assert redact(f"GET /account/confirm/{token} 200") == "GET /account/confirm/[redacted] 200"
+    assert redact(f"POST /account/email/undo/{token}") == "POST /account/email/undo/[redacted]"
+    assert redact("POST /account/confirm 303") == "POST /account/confirm 303"
