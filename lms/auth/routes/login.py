@@ -159,10 +159,16 @@ def setup_secret() -> str:
     return secret
 
 
-def setup_page(user, form, secret: str, status: int, **context):
-    uri = setup_uri(user, secret)
-    return render("auth/two_factor_setup.html", form=form, secret=secret, status=status,
-                  qr=qr_svg(uri, _("QR code to add your account to an authenticator app")), **context)
+def set_up(user, *, forced: bool, done):
+    """The set-up page of a second factor for ``user``; once a code confirms it, ``done(recovery codes)`` answers."""
+    form = SetupForm()
+    secret = setup_secret()
+    outcome = perform(form, lambda: enable(user, secret, form.code.data, clock.now()))
+    if outcome:
+        session.pop("totp_setup", None)
+        return done(outcome.result)
+    qr = qr_svg(setup_uri(user, secret), _("QR code to add your account to an authenticator app"))
+    return render("auth/two_factor_setup.html", form=form, secret=secret, qr=qr, forced=forced, status=outcome.status)
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
@@ -173,13 +179,9 @@ def login_setup():
         return _back_to_login()
     if user.has_two_factor:
         return redirect(url_for("auth.login_code"), code=303)
-    form = SetupForm()
-    secret = setup_secret()
-    outcome = perform(form, lambda: enable(user, secret, form.code.data, clock.now()))
-    if outcome:
-        return _logged_in(user, pending["remember"], pending["next"], page=lambda: render(
-            "auth/recovery_codes.html", codes=outcome.result, next=_next_url(pending["next"])))
-    return setup_page(user, form, secret, outcome.status, forced=True)
+    next_url = _next_url(pending["next"])
+    return set_up(user, forced=True, done=lambda codes: _logged_in(
+        user, pending["remember"], next_url, page=lambda: render("auth/recovery_codes.html", codes=codes, next=next_url)))
 
 
 @bp.before_app_request
