@@ -40,6 +40,8 @@ register_audit(actions={
     "account.email_change": (_l("Email address changed"), _l("%(name)s confirmed a new email address")),
     "account.email_change_undone": (_l("Email address change undone"),
                                     _l("%(name)s undid a change of email address from the old address")),
+    "account.email_change_stopped": (_l("Email address change stopped"),
+                                     _l("%(name)s stopped a change of email address from the old address")),
 })
 
 TOKEN_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
@@ -196,6 +198,10 @@ def undo_email_change(link: AccountToken, now: datetime) -> User:
         user.email = link.email
         record(user, "account.email_change_undone", user, now=now, summary=user.name, params={"name": user.name},
                before={"email": changed}, after={"email": user.email})
+    else:
+        asked = pending_email(user, now)
+        record(user, "account.email_change_stopped", user, now=now, summary=user.name, params={"name": user.name},
+               before={"requested_email": asked} if asked else None)
     user.email_verified_at = user.email_verified_at or now
     forget_tokens(user)
     user.rotate_session_token()  # whoever asked for the change is logged out

@@ -110,18 +110,30 @@ def test_accounts_made_before_verification_count_as_confirmed(app):
 # No enumeration ---------------------------------------------------------------------------
 
 
-def test_registering_a_known_address_answers_exactly_as_a_new_one(client, region, make_user, mailbox):
+def _answer(client, response, email: str) -> tuple:
+    """What the person sees: the status, where it leads, and that page with its message (the address masked)."""
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "", page)
+    page = re.sub(r'"X-CSRFToken": "[^"]+"', "", page)
+    return response.status_code, response.headers["Location"], page.replace(email, "ADDRESS")
+
+
+def test_registering_a_known_address_answers_exactly_as_a_new_one(app, client, region, make_user, mailbox):
     owner = make_user(Role.COACH, email="cora@example.org", name="Cora Coach")
-    new = _register(client, region, email="sanne@example.org")
-    client.get("/login")  # the flash
-    known = _register(client, region, email="CORA@example.org")
-    assert (new.status_code, new.headers["Location"]) == (known.status_code, known.headers["Location"]) == (303, "/login")
+    new = _answer(client, _register(client, region, email="sanne@example.org"), "sanne@example.org")
+    known = _answer(client, _register(client, region, email="CORA@example.org"), "CORA@example.org")
+    assert new[:2] == (303, "/login") and "ADDRESS" in new[2]
+    assert known == new
     assert db.session.query(User).count() == 2  # no second account
     db.session.refresh(owner)
-    assert owner.name == "Cora Coach"
+    assert owner.name == "Cora Coach" and owner.email_verified_at is not None
+    # Each address gets one mail: the new one a link, the owner word that someone tried.
+    [link] = mailbox.wait_for("sanne@example.org")
+    assert "/account/confirm/" in text_of(link)
     [warning] = mailbox.wait_for("cora@example.org")
     body = text_of(warning)
     assert "/password/forgot" in body and "/login" in body and "/account/confirm" not in body
+    assert db.session.query(AuditEvent).filter(AuditEvent.object_id == owner.id).count() == 0
 
 
 def test_registration_is_limited_per_address_and_per_client(client, app, region):
@@ -146,23 +158,64 @@ def test_password_links_are_limited_per_address_and_per_client(client, app, make
     assert db.session.query(OutboxMail).filter_by(recipient="other@example.org").count() == 0  # client over
 
 
+def _timings(pairs: int, known, unknown) -> tuple[float, float]:
+    """Median seconds of ``known(i)`` and ``unknown(i)``, run in pairs, taking turns at going first.
+
+    A loaded 2-core machine moves single requests a lot; the middle of runs interleaved
+    like this moves little, and any slowdown falls on both alike.
+    """
+    timings: dict[str, list[float]] = {"known": [], "unknown": []}
+    for i in range(pairs):
+        order = (("known", known), ("unknown", unknown))
+        for kind, call in order if i % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            call(i)
+            timings[kind].append(time.perf_counter() - started)
+    return statistics.median(timings["known"]), statistics.median(timings["unknown"])
+
+
+def _production_answer_time(app) -> float:
+    """The test suite answers at once (TestConfig); these tests use the deployed default."""
+    from lms.config import Config
+
+    app.config["ACCOUNT_ANSWER_MS"] = Config().ACCOUNT_ANSWER_MS
+    return app.config["ACCOUNT_ANSWER_MS"] / 1000
+
+
 def test_a_password_link_request_does_the_same_work_for_known_and_unknown_addresses(client, app, make_user):
-    """The outbox gets a row either way, and the answer takes the same time (medians of interleaved runs)."""
+    """The outbox gets a row either way, and the answer takes the same time: the issue measured
+    9.3 against 6.4 ms (medians, ranges apart) for known and unknown addresses."""
+    floor = _production_answer_time(app)
     app.config.update(RESET_LIMIT="100000 per hour", MAIL_DELIVER_AFTER_REQUEST=False)
     make_user(Role.COACH, email="cora@example.org")
     client.get("/password/forgot")
-    timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for i in range(40):
-        for kind, email in (("known", "cora@example.org"), ("unknown", f"nobody{i}@example.org")):
-            started = time.perf_counter()
-            response = client.post("/password/forgot", data={"email": email})
-            timings[kind].append(time.perf_counter() - started)
-            assert response.status_code == 303 and response.headers["Location"] == "/login"
+
+    def ask(email):
+        response = client.post("/password/forgot", data={"email": email})
+        assert response.status_code == 303 and response.headers["Location"] == "/login"
+
+    known, unknown = _timings(16, lambda i: ask("cora@example.org"), lambda i: ask(f"nobody{i}@example.org"))
     rows = dict(db.session.execute(sa.select(OutboxMail.kind, sa.func.count()).group_by(OutboxMail.kind)).all())
-    assert rows == {"password_reset": 40, "no_account": 40}
-    known, unknown = statistics.median(timings["known"]), statistics.median(timings["unknown"])
-    # A loaded 2-core machine moves single requests a lot; the middle of each run moves little.
-    assert max(known, unknown) / min(known, unknown) < 1.5, timings
+    assert rows == {"password_reset": 16, "no_account": 16}
+    assert min(known, unknown) >= floor
+    assert max(known, unknown) / min(known, unknown) < 1.2, (known, unknown)
+
+
+def test_registration_takes_the_same_time_for_known_and_new_addresses(client, app, region, make_user):
+    floor = _production_answer_time(app)
+    app.config.update(REGISTER_LIMIT_ACCOUNT="100000 per hour", REGISTER_LIMIT_ADDRESS="100000 per hour",
+                      MAIL_DELIVER_AFTER_REQUEST=False)
+    make_user(Role.COACH, email="cora@example.org")
+    client.get("/register")
+
+    def register(email):
+        assert _register(client, region, email=email).headers["Location"] == "/login"
+
+    known, unknown = _timings(8, lambda i: register("cora@example.org"), lambda i: register(f"new{i}@example.org"))
+    rows = dict(db.session.execute(sa.select(OutboxMail.kind, sa.func.count()).group_by(OutboxMail.kind)).all())
+    assert rows == {"address_in_use": 8, "confirm_address": 8}
+    assert min(known, unknown) >= floor
+    assert max(known, unknown) / min(known, unknown) < 1.2, (known, unknown)
 
 
 # Changing the address ---------------------------------------------------------------------
@@ -228,6 +281,8 @@ def test_a_pending_change_can_be_stopped_before_it_is_confirmed(app, client, aut
     assert client.get(_link(confirmation, "account/confirm")).status_code == 404
     db.session.refresh(coach)
     assert coach.email == "cora@example.org"
+    [event] = db.session.query(AuditEvent).filter_by(action="account.email_change_stopped").all()
+    assert event.object_id == coach.id and event.before == {"requested_email": "cora.nieuw@example.org"}
 
 
 def test_a_new_address_of_another_account_answers_the_same(client, auth, make_user, mailbox):

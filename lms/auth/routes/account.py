@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, session, url_for
+import time
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -40,7 +42,7 @@ from lms.auth.services import (
 )
 from lms.htmx import render
 from lms.regions.services import fill_place_choices, resolve_place
-from lms.web import perform
+from lms.web import after_commit, perform
 
 
 def _within_limits(setting_pairs) -> int | None:
@@ -58,6 +60,25 @@ def _count_or_refuse(setting_pairs, field: str) -> None:
         raise TooManyAttempts(too_many_attempts(wait), field)
 
 
+def _answer_no_sooner_than_usual() -> None:
+    """This answer could tell whether an address has an account by its timing: it comes after
+    ACCOUNT_ANSWER_MS from now, whichever way the request went (the work takes far less).
+
+    Registration, the password link and a new address each do a little more for an address
+    with an account, or without one; the time of the answer stays the same.
+    """
+    g.account_answer_at = time.monotonic() + current_app.config["ACCOUNT_ANSWER_MS"] / 1000
+
+
+@after_commit
+def _wait_until_the_usual_time() -> None:
+    # After the commit, so the rows a known address writes are inside the time too.
+    answer_at = g.pop("account_answer_at", None)
+    rest = answer_at - time.monotonic() if answer_at is not None else 0
+    if rest > 0:
+        time.sleep(rest)
+
+
 def _mail_limits(scope: str, email: str) -> list[tuple[str, str, str]]:
     return [("REGISTER_LIMIT_ADDRESS", f"{scope}-address", client_address()),
             ("REGISTER_LIMIT_ACCOUNT", f"{scope}-account", email)]
@@ -72,6 +93,7 @@ def register():
 
     def sign_up_counted():
         _count_or_refuse(_mail_limits("register", form.email.data), "email")
+        _answer_no_sooner_than_usual()
         return sign_up(**_place(form), name=form.name.data, email=form.email.data, password=form.password.data,
                        registration_number=form.registration_number.data, locale=session.get("locale", "nl"),
                        now=clock.now())
@@ -137,6 +159,7 @@ def forgot_password():
         wait = _within_limits([("RESET_LIMIT", "reset-address", client_address()),
                                ("RESET_LIMIT", "reset-account", email)])
         if wait is None:
+            _answer_no_sooner_than_usual()
             request_password_link(email, session.get("locale", "nl"), clock.now())
         # The same answer whether or not the address is known (or counted out), so it reveals nothing.
         flash(
@@ -213,6 +236,7 @@ def email():
 
     def change_counted():
         _count_or_refuse(_mail_limits("email-change", user.email), "email")
+        _answer_no_sooner_than_usual()  # a new address that has an account answers the same
         request_email_change(user, password=form.current_password.data, new_email=form.email.data, now=clock.now())
 
     outcome = perform(form, change_counted)
