@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from lms.attendance.attended import attended_sessions
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User
@@ -96,30 +97,52 @@ def valid_until(issued_at: datetime, validity_years: int | None) -> date | None:
 
 
 def build_snapshot(enrolment, issued_at: datetime) -> dict:
-    """Everything the certificate states, frozen so later edits cannot change it."""
+    """Everything the certificate states, frozen so later edits cannot change it.
+
+    It states only what happened: the sessions the coach attended for their cohort's
+    sessions (a make-up with the cohort it was made up in), all started by the completion;
+    the hours are those sessions' net hours, the points follow from the hours.
+    """
     programme = enrolment.programme
     cohort = enrolment.cohort
-    sessions = [s for s in cohort.sessions if not s.is_cancelled]
     completed_at = enrolment.completed_at or issued_at
+    attended = attended_sessions(enrolment, until=completed_at)
+    hours = sum((r.session.net_hours for r in attended), Decimal("0"))
     return {
         "holder_name": enrolment.user.name,
         "programme_title": programme.title,
         "cohort_title": cohort.title,
         "region": cohort.region.name,
         "municipality": cohort.municipality.name if cohort.municipality else None,
-        "sessions": [
-            {"title": s.title, "kind": s.kind.value, "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat()}
-            for s in sessions
-        ],
-        "net_hours": str(programme.net_hours),
+        "sessions": [_session_item(r, made_up=r.session.cohort_id != cohort.id) for r in attended],
+        "net_hours": str(hours),
         "accreditation_body": programme.accreditation_body,
         "accreditation_course_id": programme.accreditation_course_id,
-        "accreditation_points": str(programme.accreditation_points),
+        "accreditation_points": str(points_for(hours, programme.accreditation_points)),
         "registration_number": enrolment.user.registration_number,
         "issuer": programme.certificate_issuer,
         "completed_on": to_local(completed_at).date().isoformat(),
         "issued_on": to_local(issued_at).date().isoformat(),
         "valid_until": _iso(valid_until(issued_at, programme.validity_years)),
+    }
+
+
+def points_for(hours: Decimal, most: Decimal | None) -> Decimal:
+    """Registerplein's rule: one point per net training hour, never more than the programme is accredited for."""
+    return min(hours, most if most is not None else Decimal("0"))
+
+
+def _session_item(record, *, made_up: bool) -> dict:
+    session = record.session
+    return {
+        "session_id": session.id,
+        "title": session.title,
+        "kind": session.kind.value,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "net_hours": str(session.net_hours),
+        "cohort_title": record.cohort_title,
+        "made_up": made_up,
     }
 
 
@@ -186,6 +209,10 @@ class CertifiedSession:
     kind: str
     starts_at: datetime
     ends_at: datetime
+    net_hours: Decimal | None = None
+    cohort_title: str | None = None  # the cohort it was attended in (not in older snapshots)
+    made_up: bool = False  # attended in another cohort than the certificate's
+    session_id: int | None = None  # not in older snapshots
 
     @property
     def is_online(self) -> bool:
@@ -236,6 +263,8 @@ def certified(certificate: Certificate) -> Certified:
             sessions.append(CertifiedSession(
                 title=item["title"], kind=item["kind"],
                 starts_at=datetime.fromisoformat(item["starts_at"]), ends_at=datetime.fromisoformat(item["ends_at"]),
+                net_hours=_decimal(item.get("net_hours")), cohort_title=item.get("cohort_title"),
+                made_up=bool(item.get("made_up")), session_id=item.get("session_id"),
             ))
         except (KeyError, TypeError, ValueError):
             continue

@@ -68,7 +68,8 @@ def test_snapshot_holds_everything_the_certificate_states(coach, complete, make_
     assert s["cohort_title"] == "Groep Achterhoek voorjaar"
     assert s["region"] == "Achterhoek" and s["municipality"] == "Aalten"
     assert [x["title"] for x in s["sessions"]] == ["Online dagdeel", "Bijeenkomst 2"]  # the cancelled one left out
-    assert s["net_hours"] == "10.00" and s["accreditation_points"] == "10.00"
+    # Hours and points follow from the sessions attended (3.5 + 3.25), not from the programme's 10.
+    assert s["net_hours"] == "6.75" and s["accreditation_points"] == "6.75"
     assert s["accreditation_body"] == "Registerplein" and s["accreditation_course_id"] == "RP-1"
     assert s["issuer"] == "Landelijk Kennisnetwerk Welzijn op Recept"
     assert s["registration_number"] == "123456"
