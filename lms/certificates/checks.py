@@ -13,8 +13,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from lms.attendance.models import Attendance, AttendanceStatus
+from lms.certificates.facts import certified
 from lms.certificates.models import Certificate
-from lms.certificates.services import certified, points_for
+from lms.certificates.services import points_for
 from lms.cohorts.models import Cohort, Session
 from lms.extensions import db
 from lms.i18n import to_local

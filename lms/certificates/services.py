@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,17 +16,17 @@ from lms.attendance.attended import attended_sessions
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import REVOCATION_LABELS, Certificate, CertificateStatus, RevocationReason
+from lms.certificates.notices import tell_issued, tell_reissued, tell_revoked
 from lms.domain import DomainError
-from lms.enrolment.models import Enrolment
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
-from lms.programmes.models import SessionKind
 
 register_audit(
     actions={
         "certificate.issue": (_l("Certificate issued"), _l("%(number)s: %(coach)s")),
-        "certificate.revoke": (_l("Certificate revoked"), _l("%(number)s: %(reason)s")),
+        "certificate.revoke": (_l("Certificate revoked"), _l("%(number)s: %(public_reason)s (%(reason)s)")),
         "certificate.reissue": (_l("Certificate reissued"), _l("%(number)s replaces %(old)s: %(reason)s")),
     },
     objects={"certificate": _l("Certificate")},
@@ -35,11 +34,13 @@ register_audit(
         "number": _l("Number"),
         "valid_until": _l("Valid until"),
         "revoked_at": _l("Revoked on"),
-        "revoke_reason": _l("Reason for revoking"),
+        "public_reason": _l("Public reason"),
+        "revoke_reason": _l("Internal note"),
         "replaced_by_id": _l("Replaced by"),
         "reissue_of": _l("Replaces"),
         "holder_name": _l("Holder"),
     },
+    values={"public_reason": REVOCATION_LABELS},
 )
 
 # No 0/O, 1/I/L or 5/S look-alikes: numbers are read aloud and typed over.
@@ -197,95 +198,11 @@ def issue_for_completion(actor: User | None, enrolment: Enrolment, now: datetime
                params={"number": certificate.number, "coach": enrolment.user.name},
                after={"number": certificate.number, "user_id": certificate.user_id,
                       "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
+        tell_issued(certificate, now)
     return certificate
 
 
 # Reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CertifiedSession:
-    title: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    net_hours: Decimal | None = None
-    cohort_title: str | None = None  # the cohort it was attended in (not in older snapshots)
-    made_up: bool = False  # attended in another cohort than the certificate's
-    session_id: int | None = None  # not in older snapshots
-
-    @property
-    def is_online(self) -> bool:
-        return self.kind == SessionKind.ONLINE
-
-
-@dataclass(frozen=True)
-class Certified:
-    """The snapshot in typed form, for templates."""
-
-    holder_name: str
-    programme_title: str
-    cohort_title: str
-    region: str
-    municipality: str | None
-    sessions: list[CertifiedSession]
-    net_hours: Decimal | None
-    accreditation_body: str | None
-    accreditation_course_id: str | None
-    accreditation_points: Decimal | None
-    registration_number: str | None
-    issuer: str
-    completed_on: date | None
-    issued_on: date | None
-    reissue_of: str | None
-
-
-def _decimal(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def certified(certificate: Certificate) -> Certified:
-    """What the certificate states, read from its frozen snapshot only."""
-    s = certificate.snapshot or {}
-    sessions = []
-    for item in s.get("sessions") or []:
-        try:
-            sessions.append(CertifiedSession(
-                title=item["title"], kind=item["kind"],
-                starts_at=datetime.fromisoformat(item["starts_at"]), ends_at=datetime.fromisoformat(item["ends_at"]),
-                net_hours=_decimal(item.get("net_hours")), cohort_title=item.get("cohort_title"),
-                made_up=bool(item.get("made_up")), session_id=item.get("session_id"),
-            ))
-        except (KeyError, TypeError, ValueError):
-            continue
-    issued_on = _date(s.get("issued_on")) or to_local(certificate.issued_at).date()
-    return Certified(
-        holder_name=s.get("holder_name") or "",
-        programme_title=s.get("programme_title") or "",
-        cohort_title=s.get("cohort_title") or "",
-        region=s.get("region") or "",
-        municipality=s.get("municipality"),
-        sessions=sessions,
-        net_hours=_decimal(s.get("net_hours")),
-        accreditation_body=s.get("accreditation_body"),
-        accreditation_course_id=s.get("accreditation_course_id"),
-        accreditation_points=_decimal(s.get("accreditation_points")),
-        registration_number=s.get("registration_number"),
-        issuer=s.get("issuer") or "",
-        completed_on=_date(s.get("completed_on")) or issued_on,
-        issued_on=issued_on,
-        reissue_of=s.get("reissue_of"),
-    )
 
 
 def today_on(now: datetime) -> date:
@@ -373,46 +290,58 @@ def certificate_list_query(now: datetime, search: str = "", status: str = ""):
 
 # Revoking and reissuing ----------------------------------------------------------------
 
-AUDIT_FIELDS = ("number", "user_id", "enrolment_id", "valid_until", "revoked_at", "revoke_reason", "replaced_by_id")
+AUDIT_FIELDS = ("number", "user_id", "enrolment_id", "valid_until", "revoked_at", "public_reason", "revoke_reason",
+                "replaced_by_id")
 
 
 def _state(certificate: Certificate) -> dict:
     return {name: getattr(certificate, name) for name in AUDIT_FIELDS}
 
 
-def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+def _check_note(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
         raise CertificateError(_("Give the reason."), "reason")
-    return reason[:500]
+    return note[:500]
 
 
-def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
-    """Withdraw a certificate for good; verification shows the date and the reason."""
-    reason = _check_reason(reason)
+def revoke_certificate(actor: User, certificate: Certificate, note: str, now: datetime, *,
+                       reason: RevocationReason = RevocationReason.WITHDRAWN) -> Certificate:
+    """Withdraw a certificate for good and tell the holder.
+
+    ``reason`` is what verification, the PDF and the holder's mail say (a code from the
+    list); ``note`` is the internal explanation, for staff pages and the audit log only.
+    """
+    note = _check_note(note)
+    reason = RevocationReason(reason)
     if certificate.is_revoked:
         raise CertificateError(_("This certificate has already been revoked."))
     before = _state(certificate)
-    _revoke(actor, certificate, reason, now)
-    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason}",
-           params={"number": certificate.number, "reason": reason}, before=before, after=_state(certificate))
+    _revoke(actor, certificate, reason, note, now)
+    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason.value} ({note})",
+           params={"number": certificate.number, "public_reason": reason.value, "reason": note},
+           before=before, after=_state(certificate))
+    tell_revoked(certificate, now)
     return certificate
 
 
-def _revoke(actor: User, certificate: Certificate, reason: str, now: datetime) -> None:
+def _revoke(actor: User, certificate: Certificate, reason: RevocationReason, note: str, now: datetime) -> None:
     certificate.revoked_at = now
-    certificate.revoke_reason = reason
+    certificate.public_reason = reason
+    certificate.revoke_reason = note
     certificate.revoked_by_id = actor.id
     db.session.flush()
 
 
-def reissue_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
+def reissue_certificate(actor: User, certificate: Certificate, note: str, now: datetime) -> Certificate:
     """Replace a certificate by a new one with a fresh snapshot and number (e.g. a corrected name).
 
-    The old one is revoked with a reference to the new one. The new one keeps the
-    old validity: a correction does not extend how long the training counts.
+    The old one is revoked as replaced, with a reference to the new one; ``note`` is the
+    internal explanation. The new one keeps the old validity and completion date: a
+    correction does not extend how long the training counts, nor what it covered. The
+    holder is told the new link.
     """
-    reason = _check_reason(reason)
+    note = _check_note(note)
     if certificate.is_revoked:
         raise CertificateError(_("A revoked certificate cannot be reissued."))
     enrolment = _enrolment_of(certificate)
@@ -420,11 +349,14 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
         raise CertificateError(
             _("The enrolment behind this certificate no longer exists, so it cannot be reissued.")
         )
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise CertificateError(
+            _("The completion behind this certificate has been withdrawn, so it cannot be reissued; revoke it instead.")
+        )
     before = _state(certificate)
     # Revoke first: the database allows one certificate in force per enrolment.
-    _revoke(actor, certificate, reason, now)
+    _revoke(actor, certificate, RevocationReason.REPLACED, note, now)
     snapshot = build_snapshot(enrolment, now)
-    snapshot["completed_on"] = (certificate.snapshot or {}).get("completed_on", snapshot["completed_on"])
     snapshot["reissue_of"] = certificate.number
     snapshot["valid_until"] = _iso(certificate.valid_until)
     replacement = _new_certificate(enrolment, now, certificate.valid_until, snapshot,
@@ -434,13 +366,15 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
     db.session.flush()
     # The revoke event names the replacement in its stored text and parameters; its message shows the reason.
     record(actor, "certificate.revoke", certificate, now=now,
-           summary=f"{certificate.number}: {reason} → {replacement.number}",
-           params={"number": certificate.number, "reason": reason, "replacement": replacement.number},
+           summary=f"{certificate.number}: {RevocationReason.REPLACED.value} ({note}) → {replacement.number}",
+           params={"number": certificate.number, "public_reason": RevocationReason.REPLACED.value, "reason": note,
+                   "replacement": replacement.number},
            before=before, after=_state(certificate))
     record(actor, "certificate.reissue", replacement, now=now,
-           summary=f"{replacement.number} ← {certificate.number}: {reason}",
-           params={"number": replacement.number, "old": certificate.number, "reason": reason},
+           summary=f"{replacement.number} ← {certificate.number}: {note}",
+           params={"number": replacement.number, "old": certificate.number, "reason": note},
            after=_state(replacement) | {"holder_name": snapshot["holder_name"], "reissue_of": certificate.number})
+    tell_reissued(replacement, certificate, now)
     return replacement
 
 

@@ -35,7 +35,7 @@ from lms.audit.services import record
 from lms.auth.models import Role, User, UserRole, coordinator_region
 from lms.auth.services import forget_reset_tokens
 from lms.calendar.models import CalendarToken
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, RevocationReason
 from lms.certificates.services import status_of, today_on
 from lms.cohorts.models import Cohort, Session, cohort_follower, cohort_trainer
 from lms.enrolment.models import ACTIVE, Enrolment, Interest
@@ -502,7 +502,7 @@ def anonymise_user(actor: User, user: User, now: datetime, note: str = "") -> Im
         sa.select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
     ).scalars().all():
         if not certificate.is_revoked:
-            revoke_certificate(actor, certificate, reason, now)
+            revoke_certificate(actor, certificate, reason, now, reason=RevocationReason.ACCOUNT_DELETED)
             _blank_snapshot(certificate, **{ACCOUNT_REMOVED: True})
         else:
             _blank_snapshot(certificate)

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
+from lms.certificates.facts import certified
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import (
     NUMBER_ALPHABET,
     CertificateError,
     can_view,
-    certified,
     find_by_number,
     issue_certificate,
     normalise_number,

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.certificates.checks import snapshot_problems
-from lms.certificates.services import certified, issue_certificate, points_for, reissue_certificate
+from lms.certificates.facts import certified
+from lms.certificates.services import issue_certificate, points_for, reissue_certificate
 from lms.extensions import db
 
 

@@ -213,9 +213,13 @@ def test_without_contact_address_every_staff_member_is_told(course, make_user, e
     attend(third, coach, AttendanceStatus.ABSENT)
     assert evaluate(enrolment, NOW).kind == ChangeKind.WITHDRAWN
     db.session.commit()
-    mails = db.session.execute(sa.select(OutboxMail).order_by(OutboxMail.recipient)).scalars().all()
+    mails = db.session.execute(sa.select(OutboxMail).where(OutboxMail.kind == "completion_withdrawn")
+                               .order_by(OutboxMail.recipient)).scalars().all()
     assert [m.recipient for m in mails] == [s.email for s in staff]
     assert mails[1].subject.startswith("Completion withdrawn")  # in that staff member's language
+    # The coach is told as well, in a mail of their own.
+    [told] = db.session.execute(sa.select(OutboxMail).where(OutboxMail.kind == "completion_withdrawn_coach")).scalars()
+    assert told.recipient == coach.email
 
 
 def test_withdrawal_while_active_elsewhere_keeps_the_status(course, make_user, make_cohort, enrol, attend,
