@@ -7,7 +7,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
-from lms.attendance.services import add_make_up, set_attendance
+from lms.attendance.make_up import add_make_up
+from lms.attendance.services import set_attendance
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
 from lms.cohorts.models import SessionStatus
