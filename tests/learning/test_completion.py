@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from lms.attendance.models import AttendanceStatus
 from lms.attendance.make_up import add_make_up
+from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import set_attendance
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
@@ -18,12 +18,8 @@ from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.learning.models import Lesson
-from lms.learning.services import (
-    delete_lesson,
-    mark_lesson_done,
-    save_lesson,
-    submit_quiz,
-)
+from lms.learning.quiz import submit_quiz
+from lms.learning.services import delete_lesson, mark_lesson_done, save_lesson
 from lms.notifications.models import OutboxMail
 from tests.conftest import NOW
 
