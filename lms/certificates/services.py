@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -189,17 +190,35 @@ def _new_certificate(enrolment: Enrolment, now: datetime, until: date | None, sn
 
 
 def issue_for_completion(actor: User | None, enrolment: Enrolment, now: datetime) -> Certificate:
-    """Issue the certificate of an enrolment that was just completed, recording the event when it is new."""
+    """Issue the certificate of an enrolment that was just completed, recording the event when it is new.
+
+    A certificate still in force from an earlier completion (withdrawn since, and staff did
+    not revoke it) stays when it states the same sessions; otherwise it is replaced by one
+    that states what this completion rests on.
+    """
+    existing = current_certificate_of(enrolment.id)
+    if existing is not None:
+        if _statement(existing.snapshot) == _statement(build_snapshot(enrolment, now)):
+            return existing
+        with force_locale("nl"):  # stored in the platform's language, like every internal note
+            note = _("Completed again after a correction of the attendance.")
+        return _replace(actor, existing, enrolment, note, now)
     certificate = issue_certificate(enrolment, now)
-    if certificate.id is None:  # new, not one already in force
-        db.session.flush()
-        record(actor, "certificate.issue", certificate, now=now,
-               summary=f"{certificate.number}: {enrolment.user.name}",
-               params={"number": certificate.number, "coach": enrolment.user.name},
-               after={"number": certificate.number, "user_id": certificate.user_id,
-                      "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
-        tell_issued(certificate, now)
+    db.session.flush()
+    record(actor, "certificate.issue", certificate, now=now,
+           summary=f"{certificate.number}: {enrolment.user.name}",
+           params={"number": certificate.number, "coach": enrolment.user.name},
+           after={"number": certificate.number, "user_id": certificate.user_id,
+                  "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
+    tell_issued(certificate, now)
     return certificate
+
+
+def _statement(snapshot: dict | None) -> tuple:
+    """What a certificate says happened: the sessions, the hours and the points."""
+    snapshot = snapshot or {}
+    sessions = tuple((item.get("session_id"), item.get("starts_at")) for item in snapshot.get("sessions") or [])
+    return sessions, snapshot.get("net_hours"), snapshot.get("accreditation_points")
 
 
 # Reading -------------------------------------------------------------------------------
@@ -325,11 +344,12 @@ def revoke_certificate(actor: User, certificate: Certificate, note: str, now: da
     return certificate
 
 
-def _revoke(actor: User, certificate: Certificate, reason: RevocationReason, note: str, now: datetime) -> None:
+def _revoke(actor: User | None, certificate: Certificate, reason: RevocationReason, note: str,
+            now: datetime) -> None:
     certificate.revoked_at = now
     certificate.public_reason = reason
     certificate.revoke_reason = note
-    certificate.revoked_by_id = actor.id
+    certificate.revoked_by_id = actor.id if actor is not None else None
     db.session.flush()
 
 
@@ -337,9 +357,8 @@ def reissue_certificate(actor: User, certificate: Certificate, note: str, now: d
     """Replace a certificate by a new one with a fresh snapshot and number (e.g. a corrected name).
 
     The old one is revoked as replaced, with a reference to the new one; ``note`` is the
-    internal explanation. The new one keeps the old validity and completion date: a
-    correction does not extend how long the training counts, nor what it covered. The
-    holder is told the new link.
+    internal explanation. The new one keeps the old validity: a correction does not extend
+    how long the training counts. The holder is told the new link.
     """
     note = _check_note(note)
     if certificate.is_revoked:
@@ -353,6 +372,11 @@ def reissue_certificate(actor: User, certificate: Certificate, note: str, now: d
         raise CertificateError(
             _("The completion behind this certificate has been withdrawn, so it cannot be reissued; revoke it instead.")
         )
+    return _replace(actor, certificate, enrolment, note, now)
+
+
+def _replace(actor: User | None, certificate: Certificate, enrolment: Enrolment, note: str,
+             now: datetime) -> Certificate:
     before = _state(certificate)
     # Revoke first: the database allows one certificate in force per enrolment.
     _revoke(actor, certificate, RevocationReason.REPLACED, note, now)

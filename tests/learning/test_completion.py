@@ -10,7 +10,8 @@ from lms.attendance.make_up import add_make_up
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import set_attendance
 from lms.auth.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.checks import snapshot_problems
+from lms.certificates.models import Certificate, RevocationReason
 from lms.cohorts.models import SessionStatus
 from lms.completion.progress import SessionState, progress_for
 from lms.completion.services import ChangeKind, evaluate
@@ -265,3 +266,32 @@ def test_deleting_the_last_open_lesson_completes(course, make_user, enrol, atten
     [change] = delete_lesson(staff, course["m2"].lessons[0], now)
     db.session.commit()
     assert change.kind == ChangeKind.COMPLETED
+
+
+def test_completing_again_on_other_sessions_replaces_the_certificate(course, make_user, make_cohort, enrol, attend,
+                                                                     finish_modules):
+    """The certificate still in force after a withdrawal named a session no longer attended: it is replaced."""
+    coach = make_user(Role.COACH, name="Cora Coach")
+    enrolment = enrol(course["cohort"], coach)
+    finish_modules(coach, course["programme"])
+    first, second, third = course["sessions"]
+    attend(first, coach)
+    attend(second, coach)
+    set_attendance(course["trainer"], third, coach, AttendanceStatus.PRESENT, NOW)
+    db.session.commit()
+    [old] = certificates_of(enrolment)
+    set_attendance(course["trainer"], second, coach, AttendanceStatus.ABSENT, NOW)
+    db.session.commit()
+    other = make_cohort(course["programme"], first=to_local(first.starts_at).date(), title="Groep Tiel")
+    [again] = add_make_up(course["trainer"], other.sessions[1], coach, NOW)
+    db.session.commit()
+    assert again.kind == ChangeKind.COMPLETED
+    old, new = certificates_of(enrolment)
+    assert old.is_revoked and old.public_reason == RevocationReason.REPLACED and old.replaced_by_id == new.id
+    assert [(item["session_id"], item["made_up"]) for item in new.snapshot["sessions"]] == [
+        (first.id, False), (other.sessions[1].id, True), (third.id, False)]
+    assert [item["cohort_title"] for item in new.snapshot["sessions"]] == ["Groep Achterhoek", "Groep Tiel",
+                                                                          "Groep Achterhoek"]
+    assert snapshot_problems(new) == []
+    kinds = set(db.session.execute(sa.select(OutboxMail.kind)).scalars())
+    assert "certificate_reissued" in kinds
