@@ -157,8 +157,9 @@ def attempt_counts(user_ids: Iterable[int], modules: Iterable[Module]) -> dict[t
         return {}
     used: Counter = Counter()
     passed: set[tuple[int, int]] = set()
+    any_passed = sa.func.max(sa.case((QuizAttempt.is_passed, 1), else_=0))
     for user_id, module_id, count, best in db.session.execute(
-        sa.select(QuizAttempt.user_id, QuizAttempt.module_id, sa.func.count(), sa.func.max(sa.case((QuizAttempt.is_passed, 1), else_=0)))
+        sa.select(QuizAttempt.user_id, QuizAttempt.module_id, sa.func.count(), any_passed)
         .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids))
         .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
     ):
