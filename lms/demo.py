@@ -21,7 +21,7 @@ from lms.attendance import demo as attendance
 from lms.attendance.models import AttendanceStatus
 from lms.auth.models import Role, User, UserRole
 from lms.auth.passwords import hash_password
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, RevocationReason
 from lms.certificates.services import issue_certificate, reissue_certificate, revoke_certificate
 from lms.cli import lms_cli
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
@@ -410,8 +410,8 @@ def _revoke_and_reissue(cohort: Cohort, staff: User, now: datetime) -> None:
     certificates = db.session.execute(
         sa.select(Certificate).where(Certificate.cohort_id == cohort.id).order_by(Certificate.id)
     ).scalars().all()
-    revoke_certificate(staff, certificates[3], "Ten onrechte uitgegeven: de tweede bijeenkomst is niet bijgewoond.",
-                       now - timedelta(days=30))
+    revoke_certificate(staff, certificates[3], "Uitgegeven voor de verkeerde groep; bij controle gecorrigeerd.",
+                       now - timedelta(days=30), reason=RevocationReason.ISSUED_IN_ERROR)
     corrected = certificates[4]
     corrected.user.name = f"{corrected.user.name}-de Wit"
     reissue_certificate(staff, corrected, "Naam gecorrigeerd op verzoek van de deelnemer (achternaam partner).",
