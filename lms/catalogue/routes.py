@@ -40,8 +40,9 @@ def index():
     month = _month_arg()
     municipalities = municipalities_of(region_id) if region_id else []
     # A municipality left over from another region (the region was changed) is dropped, and
-    # the address shows the filters that apply, so that it can be shared as it is.
-    stale = bool(request.args.get("municipality")) and municipality_id not in {m.id for m in municipalities}
+    # the address shows the filters that apply, so that it can be shared as it is. (Anything
+    # that is no id at all is simply ignored.)
+    stale = municipality_id is not None and municipality_id not in {m.id for m in municipalities}
     if stale:
         municipality_id = None
         canonical = url_for("catalogue.index", **{
