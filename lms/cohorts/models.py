@@ -65,6 +65,7 @@ class Cohort(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity"),
         sa.CheckConstraint("seats_taken >= 0", name="seats_taken"),
+        sa.CheckConstraint("waitlist_counter >= 0", name="waitlist_counter"),
         sa.CheckConstraint(
             "enrol_opens_at IS NULL OR enrol_closes_at IS NULL OR enrol_closes_at > enrol_opens_at",
             name="enrol_window",
@@ -86,7 +87,8 @@ class Cohort(db.Model):
     # Seats held by pending, enrolled, offered and completed enrolments; changed only
     # by a conditional UPDATE so that concurrent enrolments can never overbook.
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Hands out strictly increasing waitlist numbers, again by one atomic UPDATE.
+    # The length of the waitlist: the last place in line (places are 1..n without gaps),
+    # changed only by the enrolment feature under the cohort's row lock.
     waitlist_counter: Mapped[int] = mapped_column(default=0, server_default="0")
     enrol_opens_at: Mapped[datetime | None]
     enrol_closes_at: Mapped[datetime | None]

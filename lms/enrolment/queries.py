@@ -110,6 +110,7 @@ def active_enrolments(cohort: Cohort) -> list[Enrolment]:
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE))
         .options(joinedload(Enrolment.user))
         .order_by(Enrolment.created_at, Enrolment.id)
+        .execution_options(populate_existing=True)  # as committed, not as this request last saw them
     ).scalars())
 
 
