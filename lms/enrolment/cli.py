@@ -1,4 +1,8 @@
-"""``flask --app wsgi lms process-waitlists``: run every few minutes from the scheduler."""
+"""Operator commands of the enrolment feature.
+
+``flask --app wsgi lms process-waitlists``: run every few minutes from the scheduler.
+``flask --app wsgi lms check``: run daily; says which enrolment invariant is broken, if any.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from flask import current_app
 
 from lms import clock
 from lms.cli import lms_cli
+from lms.enrolment.invariants import repair_counters, violations
 from lms.enrolment.waitlist import process_waitlists
 from lms.notifications.services import deliver_due
 from lms.web import unit_of_work
@@ -21,3 +26,24 @@ def process_waitlists_command() -> None:
     click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result))
     if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
         deliver_due(now)
+
+
+@lms_cli.command("check")
+@click.option("--repair", is_flag=True,
+              help="Set the counters right first: seats taken, the waitlist's length and its places.")
+def check_command(repair: bool) -> None:
+    """Check every enrolment invariant on the database; exit code 1 when one is broken (run daily)."""
+    now = clock.now()
+    with unit_of_work():
+        if repair:
+            for line in repair_counters():
+                click.echo(f"Repaired: {line}")
+        found = violations(now)
+    for violation in found:
+        click.echo(f"Problem: {violation}")
+    if found:
+        repairable = sum(1 for v in found if v.repairable)
+        hint = f" ({repairable} repairable with --repair)" if repairable and not repair else ""
+        click.echo(f"{len(found)} problem(s) found{hint}.")
+        raise SystemExit(1)
+    click.echo("All enrolment invariants hold.")
