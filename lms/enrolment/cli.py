@@ -11,6 +11,7 @@ from flask import current_app
 
 from lms import clock
 from lms.cli import lms_cli
+from lms.enrolment.interest import notify_opened_cohorts
 from lms.enrolment.invariants import repair_counters, violations
 from lms.enrolment.waitlist import process_waitlists
 from lms.notifications.services import deliver_due
@@ -19,11 +20,17 @@ from lms.web import unit_of_work
 
 @lms_cli.command("process-waitlists")
 def process_waitlists_command() -> None:
-    """Expire offers, offer free seats to the next in line, remind about expiring offers."""
+    """Expire offers, offer free seats to the next in line, remind about expiring offers.
+
+    Also tells coaches who asked for a group of a programme in their region once
+    enrolment for one has opened.
+    """
     now = clock.now()
     with unit_of_work():
         result = process_waitlists(now)
-    click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result))
+        told = notify_opened_cohorts(now)
+    click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result)
+               + f", told {told} about a group that opened")
     if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
         deliver_due(now)
 
