@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +14,11 @@ from lms.enrolment.completion import complete, reopen
 from lms.enrolment.interest import notify_opened_cohorts, register_interest
 from lms.enrolment.invariants import violations
 from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest
+from lms.enrolment.queries import cancellation_deadline, roster_csv
 from lms.enrolment.services import EnrolmentError, accept_offer, cancel_by_coach, enrol
 from lms.enrolment.waitlist import process_waitlists
 from lms.extensions import db
+from lms.i18n import to_local
 from lms.notifications.models import OutboxMail
 
 S = EnrolmentStatus
@@ -191,3 +193,32 @@ def test_the_scheduler_offers_free_seats_and_tells_interest_in_one_round(open_co
     db.session.commit()
     assert process_waitlists(now) == {"expired": 0, "offered": 1, "reminded": 0}
     assert fresh(waiting).status == S.OFFERED and fresh(open_cohort).waitlist_counter == 0
+
+
+# Smaller truths ---------------------------------------------------------------------------------
+
+
+def test_the_roster_csv_shows_a_waitlist_number_only_for_waitlisted_coaches(open_cohort, coaches, now):
+    first, _b, offered, waiting = (enrol(c, open_cohort, now).enrolment for c in coaches[:4])
+    cancel_by_coach(coaches[0], first, now)
+    db.session.commit()
+    assert fresh(offered).status == S.OFFERED and fresh(waiting).waitlist_position == 1
+    rows = {line.split(";")[0]: line.split(";") for line in roster_csv(open_cohort).splitlines()[1:]}
+    assert rows["Coach 2"][5] == ""  # offered a seat: no longer in line
+    assert rows["Coach 3"][5] == "1"
+    assert rows["Coach 1"][5] == ""
+
+
+@pytest.mark.parametrize("first_day, days, expected", [
+    # First session Tuesday 30 March 2027, 09:00 summer time; seven days earlier is still winter time.
+    (date(2027, 3, 30), 7, datetime(2027, 3, 23, 8, 0, tzinfo=timezone.utc)),  # 09:00 CET
+    # First session Tuesday 2 November 2027, 09:00 winter time; seven days earlier is summer time.
+    (date(2027, 11, 2), 7, datetime(2027, 10, 26, 7, 0, tzinfo=timezone.utc)),  # 09:00 CEST
+    (date(2027, 3, 16), 7, datetime(2027, 3, 9, 8, 0, tzinfo=timezone.utc)),  # no change in between
+])
+def test_the_cancellation_deadline_is_amsterdam_wall_time(make_cohort, first_day, days, expected):
+    cohort = make_cohort(first=first_day)
+    cohort.programme.cancellation_deadline_days = days
+    deadline = cancellation_deadline(cohort)
+    assert deadline == expected
+    assert to_local(deadline).time() == to_local(cohort.first_session_at).time() == time(9, 0)
