@@ -4,8 +4,8 @@ Enrolment mails tell a coach where their enrolment stands (enrolled, on the wait
 seat offered, moved, cancelled ...); the confirmations carry the cohort's sessions as an
 ``.ics`` file.
 
-Change notices: when a session moves, changes link, is cancelled or restored, or its
-cohort is cancelled. The cohort services record every change a participant must notice
+Change notices: when a session is added to a published cohort, moves, changes link, is
+cancelled or restored, or its cohort is cancelled. The cohort services record every change a participant must notice
 as a SessionChange and announce it (``session_changed``, ``cohort_cancelled`` in
 lms/domain.py); the receivers here queue the notices in the same transaction, so a change
 that is rolled back tells nobody anything. Each notice says what changed, old and new, in
@@ -140,6 +140,12 @@ class Notice:
     old: SessionState
     new: SessionState
     reason: str | None = None
+    added: bool = False  # a new session: there was no old state
+
+    @property
+    def announced(self) -> bool:
+        """A new session that takes place (one added and cancelled before anyone heard tells nothing)."""
+        return self.added and self.new.status == SessionStatus.SCHEDULED
 
     @property
     def cancelled(self) -> bool:
@@ -166,12 +172,14 @@ class Notice:
 
     @property
     def changed(self) -> bool:
+        if self.added:
+            return self.announced
         return self.cancelled or self.restored or self.time_changed or self.place_changed or self.link_changed
 
     @property
     def link_only(self) -> bool:
         return (self.link_changed and not self.place_changed and not self.time_changed
-                and not self.cancelled and not self.restored)
+                and not self.cancelled and not self.restored and not self.added)
 
     def concerns_future(self, now: datetime) -> bool:
         """Corrections to a session that is over tell nobody anything they can act on."""
@@ -232,7 +240,8 @@ def notify_session_change(session: Session, now: datetime) -> int:
     for change in pending:
         change.notified_at = now
     reason = next((c.after.get("reason") for c in reversed(pending) if c.kind == "cancelled" and c.after), None)
-    notice = Notice(session, state_before(session, pending), SessionState.of(session), reason)
+    added = any(c.kind == "added" for c in pending)
+    notice = Notice(session, state_before(session, pending), SessionState.of(session), reason, added)
     cohort = session.cohort
     if not notice.changed or not notice.concerns_future(now):
         return 0
@@ -261,8 +270,8 @@ def notify_session_change(session: Session, now: datetime) -> int:
 
 @session_changed.connect
 def _tell_participants(_sender, *, session: Session, kind: str, now: datetime, **_kwargs) -> None:
-    """A session changed, was cancelled or restored: tell everyone who has it in their calendar."""
-    if kind in ("changed", "cancelled", "restored"):
+    """A session was added, changed, cancelled or restored: tell everyone who has it in their calendar."""
+    if kind in ("added", "changed", "cancelled", "restored"):
         notify_session_change(session, now)
 
 

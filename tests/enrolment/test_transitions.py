@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 from flask_babel import gettext
+from icalendar import Calendar
 
 from lms.cohorts.models import CohortStatus
-from lms.cohorts.services import cancel_cohort, change_status
+from lms.cohorts.services import SessionData, add_session, cancel_cohort, change_status
 from lms.enrolment.completion import complete, reopen
 from lms.enrolment.interest import notify_opened_cohorts, register_interest
 from lms.enrolment.invariants import violations
@@ -20,6 +21,7 @@ from lms.enrolment.waitlist import process_waitlists
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.notifications.models import OutboxMail
+from lms.programmes.models import SessionKind
 
 S = EnrolmentStatus
 
@@ -222,3 +224,31 @@ def test_the_cancellation_deadline_is_amsterdam_wall_time(make_cohort, first_day
     deadline = cancellation_deadline(cohort)
     assert deadline == expected
     assert to_local(deadline).time() == to_local(cohort.first_session_at).time() == time(9, 0)
+
+
+def test_a_session_added_to_a_running_cohort_is_announced_with_a_calendar_file(open_cohort, coaches, now):
+    for coach in coaches[:3]:  # two seats, one in line
+        enrol(coach, open_cohort, now)
+    db.session.commit()
+    session = add_session(coaches[5], open_cohort, SessionData(
+        kind=SessionKind.IN_PERSON, title="Terugkomdag", day=date(2027, 6, 1), start=time(13, 30), end=time(16, 0),
+        address="Markt 1, Doetinchem"), now)
+    db.session.commit()
+    notices = {m.user_id: m for m in mails("session_change")}
+    assert set(notices) == {coaches[0].id, coaches[1].id}  # who has the cohort in their calendar, not the line
+    mail = notices[coaches[0].id]
+    assert "Terugkomdag" in mail.subject and "1 juni 2027" in mail.subject
+    assert "dinsdag 1 juni 2027, 13:30–16:00" in mail.body_text and "Markt 1, Doetinchem" in mail.body_text
+    [attachment] = mail.attachments
+    [event] = Calendar.from_ical(attachment["content"]).walk("VEVENT")
+    assert str(event["UID"]) == session.ical_uid and event["SEQUENCE"] == 0
+    assert [c.notified_at for c in session.changes] == [now]
+
+
+def test_a_session_added_to_a_draft_tells_nobody(make_cohort, coaches, now):
+    draft = make_cohort(status=CohortStatus.DRAFT)
+    add_session(None, draft, SessionData(kind=SessionKind.ONLINE, title="Extra", day=date(2027, 6, 1),
+                                         start=time(9, 0), end=time(10, 0), video_url="https://meet.example.org/e"),
+                now)
+    db.session.commit()
+    assert mails("session_change") == []
