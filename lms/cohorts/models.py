@@ -3,8 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -176,7 +178,16 @@ class Session(db.Model):
 
     @property
     def ical_uid(self) -> str:
-        return f"session-{self.id}@welzijnscoach-academie"
+        """The event's UID in every feed, download and mail: unique across installations (RFC 5545)."""
+        return f"session-{self.id}@{installation_host()}"
+
+
+def installation_host() -> str:
+    """This installation's host (and port) from BASE_URL, so two installations never share a UID."""
+    if not has_app_context():
+        return "welzijnscoach-academie"
+    netloc = urlsplit(current_app.config["BASE_URL"]).netloc
+    return netloc.rsplit("@", 1)[-1].lower() or "welzijnscoach-academie"
 
 
 class SessionChange(db.Model):

@@ -10,7 +10,8 @@ as a SessionChange and announce it (``session_changed``, ``cohort_cancelled`` in
 lms/domain.py); the receivers here queue the notices in the same transaction, so a change
 that is rolled back tells nobody anything. Each notice says what changed, old and new, in
 the recipient's language and in Dutch time, and carries an updated ``.ics`` (same UID,
-higher SEQUENCE) that moves or cancels the event in the recipient's calendar. The
+higher SEQUENCE) addressed to the recipient, an iTIP REQUEST that adds or moves the event
+in their calendar or a CANCEL that cancels it (RFC 5546). The
 SessionChanges it reports are marked ``notified_at``.
 
 Recipients are everyone who has the session in their calendar feed: coaches whose
@@ -31,7 +32,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
-from lms.cohorts.ical import cohort_attachment, public_page_url, session_ics, sessions_ics
+from lms.cohorts.ical import cohort_attachment, invitation_for, public_page_url, session_ics, sessions_ics
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
 from lms.domain import session_changed
 from lms.enrolment.models import IN_CALENDAR, Enrolment, EnrolmentStatus
@@ -68,7 +69,8 @@ def notify_enrolment(enrolment: Enrolment, kind: EnrolmentMail, now: datetime, *
     cohort = db.session.get(Cohort, enrolment.cohort_id)
     attachments = []
     if kind in WITH_CALENDAR:
-        attachments = [cohort_attachment(cohort, include_video_link=True, locale=user.locale)]
+        attachments = [cohort_attachment(cohort, include_video_link=True, locale=user.locale,
+                                         invite=invitation_for(user))]
     mail_to(user, kind=f"enrolment_{kind}", template="enrolment", now=now, attachments=attachments, context={
         "kind": kind, "kinds": EnrolmentMail, "lists_sessions": kind in LISTS_SESSIONS,
         "user": user, "cohort": cohort, "enrolment": enrolment,
@@ -76,6 +78,8 @@ def notify_enrolment(enrolment: Enrolment, kind: EnrolmentMail, now: datetime, *
         "position": enrolment.waitlist_position,
         "url": external_url("catalogue.cohort", cohort_id=cohort.id),
         "start_url": external_url("main.index"),
+        "with_calendar": kind in WITH_CALENDAR,
+        "calendar_url": external_url("calendar.index"),  # where the coach subscribes to their own feed
         **extra,
     })
 
@@ -249,18 +253,16 @@ def notify_session_change(session: Session, now: datetime) -> int:
         # A draft is in nobody's calendar yet (planning it tells nobody anything); a
         # cancelled cohort's people have been told that nothing takes place.
         return 0
-    attachments: dict[tuple[str, bool], dict] = {}
     queued = 0
     for recipient in session_recipients(cohort):
         if notice.link_only and not recipient.sees_video:
             continue  # their calendar and their mail show no link; nothing for them changed
         user = recipient.user
-        key = (user.locale, recipient.sees_video)
-        if key not in attachments:
-            with force_locale(user.locale):
-                content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session))
-            attachments[key] = _ics(content, f"bijeenkomst-{session.id}.ics")
-        mail_to(user, kind="session_change", template="session_change", now=now, attachments=[attachments[key]],
+        with force_locale(user.locale):
+            content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session),
+                                  invite=invitation_for(user, cancel=notice.cancelled))
+        attachment = _ics(content, f"bijeenkomst-{session.id}.ics")
+        mail_to(user, kind="session_change", template="session_change", now=now, attachments=[attachment],
                context={"role": recipient.role, "sees_video": recipient.sees_video, "notice": notice,
                         "session": session, "cohort": cohort, "programme": cohort.programme,
                         "url": _page_url(recipient, cohort)})
@@ -298,18 +300,15 @@ def notify_cohort_cancelled(cohort: Cohort, enrolments: list[Enrolment], previou
     ]
     recipients += [Recipient(t, "trainer", False) for t in cohort.trainers if _reachable(t)]
 
-    attachments: dict[str, dict] = {}
     queued = 0
     for recipient in recipients:
         user = recipient.user
         files = []
         if upcoming and recipient.had_sessions:
-            if user.locale not in attachments:
-                with force_locale(user.locale):
-                    content = sessions_ics(upcoming, name=cohort.title, description=cohort.programme.title,
-                                           page_url=public_page_url)
-                attachments[user.locale] = _ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")
-            files = [attachments[user.locale]]
+            with force_locale(user.locale):
+                content = sessions_ics(upcoming, name=cohort.title, description=cohort.programme.title,
+                                       page_url=public_page_url, invite=invitation_for(user, cancel=True))
+            files = [_ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")]
         mail_to(user, kind="cohort_cancelled", template="cohort_cancelled", now=now, attachments=files,
                context={"role": recipient.role, "was_waitlisted": not recipient.had_sessions, "cohort": cohort,
                         "programme": cohort.programme, "reason": reason, "sessions": upcoming,
