@@ -43,7 +43,7 @@ ACTIVE = (
     EnrolmentStatus.OFFERED,
 )
 # The seat holders have the cohort's sessions in their calendar feed (and get notices of
-# changes); enrolled and completed coaches also see the video links.
+# changes; ``in_calendar()`` in SQL); enrolled and completed coaches also see the video links.
 IN_CALENDAR = SEAT_HOLDING
 SEES_VIDEO = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 
@@ -166,3 +166,8 @@ class Interest(db.Model):
 def seat_holding():
     """SQL: the enrolments counted in their cohort's ``seats_taken`` (as ``Enrolment.holds_seat``)."""
     return sa.and_(Enrolment.status.in_(SEAT_HOLDING), Enrolment.seat_released_at.is_(None))
+
+
+def in_calendar():
+    """SQL: the enrolments whose cohort's sessions are in the coach's calendar (the seat holders)."""
+    return seat_holding()

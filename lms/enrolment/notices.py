@@ -35,7 +35,7 @@ from lms.auth.models import User
 from lms.cohorts.ical import cohort_attachment, invitation_for, public_page_url, session_ics, sessions_ics
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
 from lms.domain import session_changed
-from lms.enrolment.models import IN_CALENDAR, Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
 from lms.notifications.services import queue_mail
 from lms.programmes.models import SessionKind
@@ -207,7 +207,7 @@ def session_recipients(cohort: Cohort) -> list[Recipient]:
     enrolments = db.session.execute(
         sa.select(Enrolment)
         .join(Enrolment.user)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(IN_CALENDAR),
+        .where(Enrolment.cohort_id == cohort.id, in_calendar(),
                User.is_active.is_(True), User.erased_at.is_(None))
         .options(contains_eager(Enrolment.user))
         .order_by(Enrolment.user_id)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from lms.calendar.services import personal_sessions
 from lms.cohorts import ical
 from lms.cohorts.services import cancel_cohort, cancel_session
+from lms.enrolment.completion import complete
+from lms.enrolment.notices import session_recipients
 from lms.enrolment.services import enrol
 from lms.extensions import db
 from lms.notifications.models import OutboxMail
@@ -80,3 +83,12 @@ def test_uids_carry_the_installation_s_host(app, open_cohort):
     assert other == f"session-{session.id}@academie.example.org:8443"
     [event] = Calendar.from_ical(ical.sessions_ics([session], name="Feed")).walk("VEVENT")
     assert str(event["UID"]) == other  # not the bytes rendered for the other host a moment ago
+
+
+def test_a_coach_who_completed_before_the_cohort_began_no_longer_has_its_sessions(app, open_cohort, coaches, now):
+    done = enrol(coaches[0], open_cohort, now).enrolment
+    assert {s.id for s in personal_sessions(coaches[0], now)} == {s.id for s in open_cohort.sessions}
+    complete(done, now)  # made up everywhere else; the seat went back to the group
+    db.session.commit()
+    assert personal_sessions(coaches[0], now) == []
+    assert coaches[0].id not in {r.user.id for r in session_recipients(open_cohort)}
