@@ -66,28 +66,20 @@ def _status_in(*statuses: EnrolmentStatus) -> property:
     return property(lambda enrolment: enrolment.status in statuses)
 
 
+def _unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over the rows where ``where`` holds (a partial index on both databases)."""
+    return sa.Index(name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
 class Enrolment(db.Model):
     # The invariants the database keeps (the others: lms/enrolment/invariants.py).
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
         # At most one active enrolment per coach per programme.
-        sa.Index(
-            "uq_enrolment_active_per_programme",
-            "user_id",
-            "programme_id",
-            unique=True,
-            sqlite_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
-            postgresql_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
-        ),
+        _unique_where("uq_enrolment_active_per_programme", "user_id", "programme_id",
+                      where="status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
         # One coach per place in a cohort's waitlist.
-        sa.Index(
-            "uq_enrolment_waitlist_place",
-            "cohort_id",
-            "waitlist_position",
-            unique=True,
-            sqlite_where=sa.text("status = 'waitlisted'"),
-            postgresql_where=sa.text("status = 'waitlisted'"),
-        ),
+        _unique_where("uq_enrolment_waitlist_place", "cohort_id", "waitlist_position", where="status = 'waitlisted'"),
         # A place in the line exactly while waiting in it.
         sa.CheckConstraint(
             "(status = 'waitlisted' AND waitlist_position IS NOT NULL AND waitlist_position >= 1)"
