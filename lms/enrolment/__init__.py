@@ -15,8 +15,8 @@ and where the database can keep one itself it does ([db]):
    one; a cohort's places are 1..n without gaps, in the order the coaches joined, and
    ``waitlist_counter`` is n. [db: one place per coach per cohort; a place only while
    waiting; ``waitlist_counter >= 0``]
-4. An offer has the moment it was made and a deadline (never past the first session); no
-   other enrolment has a deadline. [db]
+4. An offer has the moment it was made and a deadline (set no later than the first
+   session); no other enrolment has a deadline. [db]
 5. A completed enrolment gives its seat back when it completed before its cohort began
    (every session made up elsewhere), and the seat is offered to the first in line; one
    that completed once the cohort began keeps it. Only a completed enrolment gives a seat
