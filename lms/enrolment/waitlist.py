@@ -55,23 +55,26 @@ def offer_next(cohort: Cohort, now: datetime) -> list[Enrolment]:
     return offered
 
 
-def _expired(now: datetime, cohort_id: int | None = None):
-    stmt = sa.select(Enrolment).where(Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now)
+def _expired(now: datetime, cohort_id: int | None = None) -> list:
+    criteria = [Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now]
     if cohort_id is not None:
-        stmt = stmt.where(Enrolment.cohort_id == cohort_id)
-    return stmt.order_by(Enrolment.cohort_id, Enrolment.id)
+        criteria.append(Enrolment.cohort_id == cohort_id)
+    return criteria
 
 
 def expire_offers(now: datetime, cohort: Cohort | None = None) -> int:
     """Pass on offers whose time is up. Idempotent; run on every read of a cohort and by the scheduler."""
-    due = db.session.execute(_expired(now, cohort.id if cohort else None).with_only_columns(
-        Enrolment.cohort_id).distinct()).scalars().all()
+    due = db.session.execute(
+        sa.select(Enrolment.cohort_id).where(*_expired(now, cohort.id if cohort else None))
+        .distinct().order_by(Enrolment.cohort_id)
+    ).scalars().all()
     expired = 0
     for cohort_id in due:  # by id: the order every process locks cohorts in
         target = db.session.get(Cohort, cohort_id)
         lock_cohort(target)
         for enrolment in db.session.execute(
-            _expired(now, cohort_id).execution_options(populate_existing=True)
+            sa.select(Enrolment).where(*_expired(now, cohort_id)).order_by(Enrolment.id)
+            .execution_options(populate_existing=True)
         ).scalars().all():
             if claim(enrolment, [EnrolmentStatus.OFFERED], status=EnrolmentStatus.CANCELLED, cancelled_at=now,
                      cancel_reason=_("Offer expired"), offer_expires_at=None, updated_at=now):
