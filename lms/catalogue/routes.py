@@ -9,7 +9,7 @@ from lms import clock
 from lms.auth.models import Role
 from lms.catalogue import bp
 from lms.cohorts.queries import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
-from lms.enrolment.interest import interested_programmes, programmes_without_open_cohort
+from lms.enrolment.interest import interested_programmes, notify_opened_cohorts, programmes_without_open_cohort
 from lms.enrolment.queries import enrol_panel_context
 from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
@@ -93,6 +93,7 @@ def cohort(cohort_id: int):
     now = clock.now()
     # Offers whose time is up are passed on whenever the cohort is read, not only by the scheduler.
     expire_offers(now, cohort)
+    notify_opened_cohorts(now, cohort)  # and wishes are told once enrolment has opened, not only by the scheduler
     context = enrol_panel_context(current_user, cohort, now)
     enrolment = context["enrolment"]
     return render(
