@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -17,6 +18,28 @@ from pathlib import Path
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+# Attachments made when the mail is sent rather than when it is queued (a PDF costs a render
+# the request should not wait for): the outbox keeps {"make": name, "args": {...}, "filename",
+# "content_type"}, and the feature that registered ``name`` makes the content, or None to leave
+# it out (the thing it showed is gone).
+_MAKERS: dict[str, Callable[..., bytes | str | None]] = {}
+
+
+def attachment_maker(name: str):
+    """Register the function that makes the attachments queued with ``{"make": name}``."""
+
+    def register(function):
+        _MAKERS[name] = function
+        return function
+
+    return register
+
+
+def _content(item: dict) -> bytes | str | None:
+    if "make" in item:
+        return _MAKERS[item["make"]](**(item.get("args") or {}))
+    return item["content"]
 
 
 def build_message(
@@ -33,7 +56,9 @@ def build_message(
         message.add_alternative(html, subtype="html")
     for item in attachments:
         maintype, _, subtype = item["content_type"].partition("/")
-        content = item["content"]
+        content = _content(item)
+        if content is None:
+            continue
         if maintype == "text":
             message.add_attachment(
                 content, subtype=subtype.split(";")[0], filename=item["filename"]

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import DataRequired
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import HiddenInput
 
 from lms.attendance.models import AttendanceStatus
-from lms.forms import optional_int
+from lms.forms import strip
 
 STATUS_LABELS = {
     AttendanceStatus.PRESENT: _l("Present"),
@@ -26,7 +27,11 @@ class MarkForm(FlaskForm):
 
 
 class MakeUpForm(FlaskForm):
-    user_id = SelectField(_l("Coach from another group"), coerce=optional_int, validators=[DataRequired()])
+    """One coach found by the make-up search; a reason only for an exception (staff)."""
+
+    user_id = IntegerField(validators=[DataRequired()], widget=HiddenInput())
+    reason = StringField(_l("Reason for the exception"), filters=[strip], validators=[Length(max=300)],
+                         description=_l("Recorded in the audit log."))
 
 
 class AllPresentForm(FlaskForm):

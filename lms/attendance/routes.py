@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from lms import clock
 from lms.attendance import bp
 from lms.attendance.forms import STATUS_LABELS, STATUS_STYLES, AllPresentForm, MakeUpForm, MarkForm
+from lms.attendance.make_up import MIN_SEARCH, add_make_up, search_candidates
 from lms.attendance.models import AttendanceStatus
 from lms.attendance.services import (
-    add_make_up,
+    AttendanceError,
     can_register,
     can_view,
     is_open,
-    make_up_candidates,
     mark_all_present,
     roster,
     session_with_cohort,
@@ -43,13 +43,9 @@ def _session_or_404(session_id: int):
     return session
 
 
-def _context(session, now: datetime, make_up_form: MakeUpForm | None = None) -> dict:
+def _context(session, now: datetime, make_up_form: MakeUpForm | None = None, search: str = "") -> dict:
     may_register = can_register(current_user, session)
     editable = may_register and is_open(session, now)
-    form = make_up_form or MakeUpForm(formdata=None)
-    form.user_id.choices = [("", _("— choose a coach —"))] + [
-        (user.id, f"{user.name} ({title})") for user, title in (make_up_candidates(session) if editable else [])
-    ]
     return {
         "session": session,
         "cohort": session.cohort,
@@ -59,7 +55,10 @@ def _context(session, now: datetime, make_up_form: MakeUpForm | None = None) -> 
         "is_open": is_open(session, now),
         "mark_form": MarkForm(formdata=None),
         "all_form": AllPresentForm(formdata=None),
-        "make_up_form": form,
+        "make_up_form": make_up_form or MakeUpForm(formdata=None),
+        "make_up_q": search,
+        "make_up_results": search_candidates(session, search) if editable else [],
+        "min_search": MIN_SEARCH,
         "labels": STATUS_LABELS,
         "styles": STATUS_STYLES,
         "statuses": list(AttendanceStatus),
@@ -85,14 +84,14 @@ def _registrar_or_403(session_id: int):
     return session
 
 
-def _answer(session, outcome: Outcome, now: datetime, make_up_form: MakeUpForm | None = None):
+def _answer(session, outcome: Outcome, now: datetime, make_up_form: MakeUpForm | None = None, search: str = ""):
     """The list again (htmx) or the page; a refused change answers 422 where a form can show it."""
     if outcome:
         flash_changes(outcome.result, current_user)
         if is_htmx():
             return render(PAGE, LIST, **_context(session, now))
     elif is_htmx() or make_up_form is not None:
-        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form))
+        return render(PAGE, LIST, status=422, **_context(session, now, make_up_form, search))
     return redirect_to(url_for("attendance.session", session_id=session.id))
 
 
@@ -124,20 +123,34 @@ def all_present(session_id: int):
     return _answer(session, outcome, now)
 
 
+@bp.get("/sessions/<int:session_id>/attendance/make-up")
+@login_required
+def make_up_search(session_id: int):
+    """Coaches of the programme who could make this session up, by name (the region's first)."""
+    session = _registrar_or_403(session_id)
+    search = request.args.get("q", "").strip()[:100]
+    return render(PAGE, "attendance/_make_up_results.html", **_context(session, clock.now(), search=search))
+
+
 @bp.post("/sessions/<int:session_id>/attendance/make-up")
 @login_required
 def make_up(session_id: int):
     session = _registrar_or_403(session_id)
     now = clock.now()
     form = MakeUpForm()
-    form.user_id.choices = [("", "")] + [(user.id, user.name) for user, _title in make_up_candidates(session)]
-    outcome = perform(form, lambda: add_make_up(current_user, session, db.session.get(User, form.user_id.data), now))
+    visitor = db.session.get(User, form.user_id.data) if form.user_id.data else None
+    outcome = perform(form, lambda: add_make_up(current_user, session, _known(visitor), now, form.reason.data or ""))
     if outcome:
-        visitor = db.session.get(User, form.user_id.data)
         flash(_("%(name)s has been registered as present (make-up).", name=visitor.name), "success")
     elif outcome.error is None:
-        flash(_("Choose a coach from the list."), "error")
-    return _answer(session, outcome, now, form)
+        flash(_("Choose a coach from the search results."), "error")
+    return _answer(session, outcome, now, form, request.form.get("q", "").strip()[:100])
+
+
+def _known(user: User | None) -> User:
+    if user is None:
+        raise AttendanceError(_("This coach cannot make up this session here."))
+    return user
 
 
 @panel("attendance_to_register", "attendance/_panel_sessions.html", (Role.TRAINER,), order=15)

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.audit.labels import register as register_audit
@@ -17,7 +17,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
 from lms.domain import DomainError, gather, progress_changed, session_in_use
 from lms.enrolment.completion import LEARNING, joined_after
-from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment
 from lms.extensions import db
 
 register_audit(
@@ -135,51 +135,14 @@ def roster(session: Session) -> Roster:
     return Roster(session, members, guests)
 
 
-def make_up_candidates(session: Session) -> list[tuple[User, str]]:
-    """Coaches of other cohorts of the programme who have not yet attended this session's counterpart."""
-    if session.template_id is None:
-        return []
-    attended = (
-        sa.select(Attendance.id)
-        .join(Session, Attendance.session_id == Session.id)
-        .where(
-            Attendance.user_id == Enrolment.user_id,
-            Attendance.status == AttendanceStatus.PRESENT,
-            Session.template_id == session.template_id,
-        )
-    )
-    here = sa.select(Attendance.id).where(
-        Attendance.user_id == Enrolment.user_id, Attendance.session_id == session.id
-    )
-    own = aliased(Enrolment)
-    member = sa.select(own.id).where(
-        own.user_id == Enrolment.user_id, own.cohort_id == session.cohort_id, own.status.in_(LEARNING)
-    )
-    rows = db.session.execute(
-        sa.select(User, Cohort.title)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .join(Cohort, Enrolment.cohort_id == Cohort.id)
-        .where(
-            Enrolment.programme_id == session.cohort.programme_id,
-            Enrolment.cohort_id != session.cohort_id,
-            Enrolment.status == EnrolmentStatus.ENROLLED,
-            ~sa.exists(attended),
-            ~sa.exists(here),
-            ~sa.exists(member),
-        )
-        .order_by(User.name, User.id)
-    ).all()
-    return [(user, title) for user, title in rows]
-
-
-def _set(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> bool:
-    """Create or change one registration; returns whether anything changed."""
+def register(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> Attendance | None:
+    """Create or change one registration; returns it, or None when nothing changed."""
     attendance = db.session.execute(
         sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
     ).scalar_one_or_none()
     before = attendance.status if attendance else None
     if before == status:
-        return False
+        return None
     if attendance is None:
         attendance = Attendance(session_id=session.id, user_id=user.id, status=status,
                                 recorded_at=now, recorded_by_id=actor.id)
@@ -198,10 +161,10 @@ def _set(actor: User, session: Session, user: User, status: AttendanceStatus, no
     params = {"coach": user.name, "session": session.title, "date": session.starts_at.date().isoformat()}
     record(actor, "attendance.set", attendance, now=now, summary="{coach}: {session} ({date})".format(**params),
            params=params, before={"status": before}, after={"status": status})
-    return True
+    return attendance
 
 
-def _check_open(session: Session, now: datetime) -> None:
+def check_open(session: Session, now: datetime) -> None:
     if session.status == SessionStatus.CANCELLED or session.cohort.status == CohortStatus.CANCELLED:
         raise AttendanceError(_("This session has been cancelled; there is no attendance to register."))
     if now < session.starts_at:
@@ -219,7 +182,7 @@ def _is_listed(session: Session, user: User) -> bool:
     ).first() is not None
 
 
-def _progress_changed(session: Session, user_ids: list[int], now: datetime, actor: User) -> list:
+def announce_progress(session: Session, user_ids: list[int], now: datetime, actor: User) -> list:
     """Tell completion (lms/completion) these coaches' attendance changed; its changes come back."""
     return gather(progress_changed, None, now=now, actor=actor, programme_id=session.cohort.programme_id,
                   user_ids=user_ids)
@@ -227,12 +190,12 @@ def _progress_changed(session: Session, user_ids: list[int], now: datetime, acto
 
 def set_attendance(actor: User, session: Session, user: User, status: AttendanceStatus, now: datetime) -> list:
     """Register one coach as present, absent or excused; returns the completion changes that follow."""
-    _check_open(session, now)
+    check_open(session, now)
     if not _is_listed(session, user):
         raise AttendanceError(_("This coach is not on the list of this session."))
-    if not _set(actor, session, user, status, now):
+    if register(actor, session, user, status, now) is None:
         return []
-    return _progress_changed(session, [user.id], now, actor)
+    return announce_progress(session, [user.id], now, actor)
 
 
 def mark_all_present(actor: User, session: Session, now: datetime) -> list:
@@ -240,20 +203,11 @@ def mark_all_present(actor: User, session: Session, now: datetime) -> list:
 
     Coaches who enrolled after the session started are left out: they were not expected.
     """
-    _check_open(session, now)
+    check_open(session, now)
     users = [row.user for row in roster(session).unregistered]
     for user in users:
-        _set(actor, session, user, AttendanceStatus.PRESENT, now)
-    return _progress_changed(session, [u.id for u in users], now, actor)
-
-
-def add_make_up(actor: User, session: Session, user: User, now: datetime) -> list:
-    """Register a coach of another cohort as present here, making up their own session."""
-    _check_open(session, now)
-    if user.id not in {u.id for u, _title in make_up_candidates(session)}:
-        raise AttendanceError(_("This coach cannot make up this session here."))
-    _set(actor, session, user, AttendanceStatus.PRESENT, now)
-    return _progress_changed(session, [user.id], now, actor)
+        register(actor, session, user, AttendanceStatus.PRESENT, now)
+    return announce_progress(session, [u.id for u in users], now, actor)
 
 
 # Start page ------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {}
-OBJECT_LABELS: dict[str, Any] = {}
+# Events recorded before round 2 with ``current_user`` as their object stored the proxy's type.
+OBJECT_LABELS: dict[str, Any] = {"localproxy": _l("Account")}
 FIELD_LABELS: dict[str, Any] = {
     # Fields every feature uses.
     "title": _l("Title"),
@@ -39,13 +40,20 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 
+# Coded values of summary parameters, shown by their label: {parameter: {code: label}}.
+VALUE_LABELS: dict[str, dict[str, Any]] = {}
+
+
 def register(*, actions: dict[str, tuple] | None = None, objects: dict[str, Any] | None = None,
-             fields: dict[str, Any] | None = None) -> None:
-    """Register a feature's audit vocabulary: ``actions`` maps a code to (label,) or (label, summary)."""
+             fields: dict[str, Any] | None = None, values: dict[str, dict[str, Any]] | None = None) -> None:
+    """Register a feature's audit vocabulary: ``actions`` maps a code to (label,) or (label, summary);
+    ``values`` labels the codes a summary parameter may hold."""
     for code, spec in (actions or {}).items():
         ACTIONS[code] = Action(*spec)
     OBJECT_LABELS.update(objects or {})
     FIELD_LABELS.update(fields or {})
+    for name, labels in (values or {}).items():
+        VALUE_LABELS.setdefault(name, {}).update(labels)
 
 
 def action_label(action: str) -> str:
@@ -61,11 +69,18 @@ def summary_text(event) -> str:
         return event.summary or ""
     if known.summary is None:
         return str(params.get("name", "")) or event.summary or ""
-    values = {key: display_value(value) if not isinstance(value, str) else value for key, value in params.items()}
+    values = {key: _param(key, value) for key, value in params.items()}
     try:
         return str(known.summary) % values
     except (KeyError, TypeError, ValueError):
         return event.summary or ""
+
+
+def _param(key: str, value) -> str:
+    if not isinstance(value, str):
+        return display_value(value)
+    label = VALUE_LABELS.get(key, {}).get(value)
+    return str(label) if label is not None else value
 
 
 def object_label(object_type: str) -> str:

@@ -4,11 +4,13 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
+from lms.db import enum_type, unique_where
 from lms.extensions import db
 from lms.programmes.models import Programme
 
@@ -19,18 +21,46 @@ class CertificateStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class RevocationReason(enum.StrEnum):
+    """Why a certificate was revoked, as the holder and whoever checks it are told (stored as the code)."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    REQUIREMENTS_NOT_MET = "requirements_not_met"
+    HOLDER_REQUEST = "holder_request"
+    REPLACED = "replaced"
+    ACCOUNT_DELETED = "account_deleted"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        return REVOCATION_LABELS[self]
+
+
+REVOCATION_LABELS = {
+    RevocationReason.ISSUED_IN_ERROR: _l("Issued in error"),
+    RevocationReason.REQUIREMENTS_NOT_MET: _l("The requirements were not met"),
+    RevocationReason.HOLDER_REQUEST: _l("At the holder's request"),
+    RevocationReason.REPLACED: _l("Replaced by a new certificate"),
+    RevocationReason.ACCOUNT_DELETED: _l("Account removed"),
+    RevocationReason.WITHDRAWN: _l("Withdrawn by the issuer"),
+}
+# What staff choose from when they revoke; a reissue and an account's removal give their own.
+CHOOSABLE_REASONS = (
+    RevocationReason.ISSUED_IN_ERROR,
+    RevocationReason.REQUIREMENTS_NOT_MET,
+    RevocationReason.HOLDER_REQUEST,
+    RevocationReason.WITHDRAWN,
+)
+
+
 class Certificate(db.Model):
     """An issued certificate; ``snapshot`` holds what was certified, frozen at issue."""
 
     __table_args__ = (
         # One certificate in force per enrolment; a reissue revokes the old one first.
-        sa.Index(
-            "uq_certificate_current_per_enrolment",
-            "enrolment_id",
-            unique=True,
-            sqlite_where=sa.text("revoked_at IS NULL"),
-            postgresql_where=sa.text("revoked_at IS NULL"),
-        ),
+        unique_where("uq_certificate_current_per_enrolment", "enrolment_id", where="revoked_at IS NULL"),
+        # A revoked certificate always says why, in words from the list.
+        sa.CheckConstraint("revoked_at IS NULL OR public_reason IS NOT NULL", name="revoked_with_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +74,9 @@ class Certificate(db.Model):
     valid_until: Mapped[date | None]
     snapshot: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     revoked_at: Mapped[datetime | None]
+    # The public reason (verification page, PDF, the holder's mail) ...
+    public_reason: Mapped[RevocationReason | None] = mapped_column(enum_type(RevocationReason, "revocation_reason"))
+    # ... and the internal note, for staff pages and the audit log only.
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"))
@@ -59,6 +92,15 @@ class Certificate(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def public_reason_label(self):
+        """Why it was revoked, in the reader's language; the internal note is never shown publicly."""
+        return self.public_reason.label if self.public_reason else None
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"certificaat-{self.number}.pdf"
 
     def is_expired_on(self, day: date) -> bool:
         return self.valid_until is not None and self.valid_until < day

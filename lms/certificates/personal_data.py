@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.audit.services import plain
 from lms.auth.models import User
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, RevocationReason
 from lms.certificates.services import revoke_certificate, status_of, today_on
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
@@ -98,7 +98,8 @@ def _revoke_and_blank(erasure: Erasure) -> None:
         sa.select(Certificate).where(Certificate.user_id == erasure.user.id).order_by(Certificate.id)
     ).scalars().all():
         if not certificate.is_revoked:
-            revoke_certificate(erasure.actor, certificate, erasure.reason, erasure.now)
+            revoke_certificate(erasure.actor, certificate, erasure.reason, erasure.now,
+                               reason=RevocationReason.ACCOUNT_DELETED)
             _blank_snapshot(certificate, **{ACCOUNT_REMOVED: True})
         else:
             _blank_snapshot(certificate)

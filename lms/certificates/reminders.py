@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from lms.auth.models import User
+from lms.certificates.facts import certified
 from lms.certificates.models import Certificate
-from lms.certificates.services import certified, today_on
+from lms.certificates.services import today_on
 from lms.extensions import db
 from lms.notifications.services import queue_mail
 

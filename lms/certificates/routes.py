@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -11,15 +11,15 @@ from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.certificates import bp
 from lms.certificates import cli as _cli  # noqa: F401 - registers `flask lms certificate-reminders`
-from lms.certificates.documents import html_to_pdf, qr_svg
+from lms.certificates.documents import certificate_pdf, document_context, verify_url
+from lms.certificates.facts import certified
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import Certificate, CertificateStatus, RevocationReason
 from lms.certificates.services import (
     can_manage,
     can_view,
     certificate_list_query,
     certificates_of,
-    certified,
     find_by_number,
     find_by_verification_id,
     reissue_certificate,
@@ -29,7 +29,6 @@ from lms.certificates.services import (
 from lms.extensions import db
 from lms.htmx import redirect_to, render
 from lms.panels import panel
-from lms.urls import external_url
 from lms.web import perform
 
 VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form"}
@@ -44,10 +43,6 @@ def _not_for_search_engines(response):
     return response
 
 
-def verify_url(certificate: Certificate) -> str:
-    return external_url("certificates.verify", verification_id=certificate.verification_id)
-
-
 def _visible_or_404(certificate_id: int) -> Certificate:
     """The certificate if the current user may see it; 404 otherwise, since existence is private."""
     certificate = db.session.execute(
@@ -58,18 +53,6 @@ def _visible_or_404(certificate_id: int) -> Certificate:
     if certificate is None or not can_view(current_user, certificate):
         abort(404)
     return certificate
-
-
-def _document_context(certificate: Certificate, now) -> dict:
-    url = verify_url(certificate)
-    return {
-        "certificate": certificate,
-        "facts": certified(certificate),
-        "state": status_of(certificate, now),
-        "statuses": CertificateStatus,
-        "verify_url": url,
-        "qr": qr_svg(url, _("QR code to verify this certificate: %(url)s", url=url)),
-    }
 
 
 def _predecessor(certificate: Certificate) -> Certificate | None:
@@ -111,7 +94,7 @@ def _mine_panel(user, now):
 @login_required
 def show(certificate_id: int):
     certificate = _visible_or_404(certificate_id)
-    context = _document_context(certificate, clock.now())
+    context = document_context(certificate, clock.now())
     manage = can_manage(current_user)
     return render(
         "certificates/show.html",
@@ -126,11 +109,9 @@ def show(certificate_id: int):
 @login_required
 def pdf(certificate_id: int):
     certificate = _visible_or_404(certificate_id)
-    html = render_template("certificates/pdf.html", **_document_context(certificate, clock.now()))
-    data = html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
-    response = make_response(data)
+    response = make_response(certificate_pdf(certificate, clock.now()))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="certificaat-{certificate.number}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.pdf_filename}"'
     return response
 
 
@@ -231,8 +212,7 @@ def _confirm(certificate_id: int, form_class, action, template: str, success):
         flash(_("This certificate has already been revoked."), "info")
         return redirect_to(url_for("certificates.show", certificate_id=certificate.id))
     form = form_class()
-    outcome = perform(form, lambda: action(current_user._get_current_object(), certificate, form.reason.data,
-                                           clock.now()))
+    outcome = perform(form, lambda: action(current_user._get_current_object(), certificate, form, clock.now()))
     if outcome:
         flash(success(certificate, outcome.result), "success")
         return redirect_to(url_for("certificates.show", certificate_id=outcome.result.id))
@@ -245,7 +225,10 @@ def _confirm(certificate_id: int, form_class, action, template: str, success):
 @staff_required
 def revoke(certificate_id: int):
     return _confirm(
-        certificate_id, RevokeForm, revoke_certificate, "certificates/revoke.html",
+        certificate_id, RevokeForm,
+        lambda actor, certificate, form, now: revoke_certificate(
+            actor, certificate, form.reason.data, now, reason=RevocationReason(form.public_reason.data)),
+        "certificates/revoke.html",
         lambda old, _new: _("Certificate %(number)s has been revoked.", number=old.number),
     )
 
@@ -254,7 +237,9 @@ def revoke(certificate_id: int):
 @staff_required
 def reissue(certificate_id: int):
     return _confirm(
-        certificate_id, ReissueForm, reissue_certificate, "certificates/reissue.html",
+        certificate_id, ReissueForm,
+        lambda actor, certificate, form, now: reissue_certificate(actor, certificate, form.reason.data, now),
+        "certificates/reissue.html",
         lambda old, new: _(
             "Certificate %(new)s has been issued; %(old)s has been revoked and refers to it.",
             new=new.number, old=old.number,

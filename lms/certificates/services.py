@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from lms.attendance.attended import attended_sessions
 from lms.audit.labels import register as register_audit
 from lms.audit.services import record
 from lms.auth.models import Role, User
-from lms.certificates.models import Certificate, CertificateStatus
+from lms.certificates.models import REVOCATION_LABELS, Certificate, CertificateStatus, RevocationReason
+from lms.certificates.notices import tell_issued, tell_reissued, tell_revoked
 from lms.domain import DomainError
-from lms.enrolment.models import Enrolment
+from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
-from lms.programmes.models import SessionKind
 
 register_audit(
     actions={
         "certificate.issue": (_l("Certificate issued"), _l("%(number)s: %(coach)s")),
-        "certificate.revoke": (_l("Certificate revoked"), _l("%(number)s: %(reason)s")),
+        "certificate.revoke": (_l("Certificate revoked"), _l("%(number)s: %(public_reason)s (%(reason)s)")),
         "certificate.reissue": (_l("Certificate reissued"), _l("%(number)s replaces %(old)s: %(reason)s")),
     },
     objects={"certificate": _l("Certificate")},
@@ -34,11 +35,13 @@ register_audit(
         "number": _l("Number"),
         "valid_until": _l("Valid until"),
         "revoked_at": _l("Revoked on"),
-        "revoke_reason": _l("Reason for revoking"),
+        "public_reason": _l("Public reason"),
+        "revoke_reason": _l("Internal note"),
         "replaced_by_id": _l("Replaced by"),
         "reissue_of": _l("Replaces"),
         "holder_name": _l("Holder"),
     },
+    values={"public_reason": REVOCATION_LABELS},
 )
 
 # No 0/O, 1/I/L or 5/S look-alikes: numbers are read aloud and typed over.
@@ -96,30 +99,52 @@ def valid_until(issued_at: datetime, validity_years: int | None) -> date | None:
 
 
 def build_snapshot(enrolment, issued_at: datetime) -> dict:
-    """Everything the certificate states, frozen so later edits cannot change it."""
+    """Everything the certificate states, frozen so later edits cannot change it.
+
+    It states only what happened: the sessions the coach attended for their cohort's
+    sessions (a make-up with the cohort it was made up in), all started by the completion;
+    the hours are those sessions' net hours, the points follow from the hours.
+    """
     programme = enrolment.programme
     cohort = enrolment.cohort
-    sessions = [s for s in cohort.sessions if not s.is_cancelled]
     completed_at = enrolment.completed_at or issued_at
+    attended = attended_sessions(enrolment, until=completed_at)
+    hours = sum((r.session.net_hours for r in attended), Decimal("0"))
     return {
         "holder_name": enrolment.user.name,
         "programme_title": programme.title,
         "cohort_title": cohort.title,
         "region": cohort.region.name,
         "municipality": cohort.municipality.name if cohort.municipality else None,
-        "sessions": [
-            {"title": s.title, "kind": s.kind.value, "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat()}
-            for s in sessions
-        ],
-        "net_hours": str(programme.net_hours),
+        "sessions": [_session_item(r, made_up=r.session.cohort_id != cohort.id) for r in attended],
+        "net_hours": str(hours),
         "accreditation_body": programme.accreditation_body,
         "accreditation_course_id": programme.accreditation_course_id,
-        "accreditation_points": str(programme.accreditation_points),
+        "accreditation_points": str(points_for(hours, programme.accreditation_points)),
         "registration_number": enrolment.user.registration_number,
         "issuer": programme.certificate_issuer,
         "completed_on": to_local(completed_at).date().isoformat(),
         "issued_on": to_local(issued_at).date().isoformat(),
         "valid_until": _iso(valid_until(issued_at, programme.validity_years)),
+    }
+
+
+def points_for(hours: Decimal, most: Decimal | None) -> Decimal:
+    """Registerplein's rule: one point per net training hour, never more than the programme is accredited for."""
+    return min(hours, most if most is not None else Decimal("0"))
+
+
+def _session_item(record, *, made_up: bool) -> dict:
+    session = record.session
+    return {
+        "session_id": session.id,
+        "title": session.title,
+        "kind": session.kind.value,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "net_hours": str(session.net_hours),
+        "cohort_title": record.cohort_title,
+        "made_up": made_up,
     }
 
 
@@ -165,98 +190,38 @@ def _new_certificate(enrolment: Enrolment, now: datetime, until: date | None, sn
 
 
 def issue_for_completion(actor: User | None, enrolment: Enrolment, now: datetime) -> Certificate:
-    """Issue the certificate of an enrolment that was just completed, recording the event when it is new."""
+    """Issue the certificate of an enrolment that was just completed, recording the event when it is new.
+
+    A certificate still in force from an earlier completion (withdrawn since, and staff did
+    not revoke it) stays when it states the same sessions; otherwise it is replaced by one
+    that states what this completion rests on.
+    """
+    existing = current_certificate_of(enrolment.id)
+    if existing is not None:
+        if _statement(existing.snapshot) == _statement(build_snapshot(enrolment, now)):
+            return existing
+        with force_locale("nl"):  # stored in the platform's language, like every internal note
+            note = _("Completed again after a correction of the attendance.")
+        return _replace(actor, existing, enrolment, note, now)
     certificate = issue_certificate(enrolment, now)
-    if certificate.id is None:  # new, not one already in force
-        db.session.flush()
-        record(actor, "certificate.issue", certificate, now=now,
-               summary=f"{certificate.number}: {enrolment.user.name}",
-               params={"number": certificate.number, "coach": enrolment.user.name},
-               after={"number": certificate.number, "user_id": certificate.user_id,
-                      "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
+    db.session.flush()
+    record(actor, "certificate.issue", certificate, now=now,
+           summary=f"{certificate.number}: {enrolment.user.name}",
+           params={"number": certificate.number, "coach": enrolment.user.name},
+           after={"number": certificate.number, "user_id": certificate.user_id,
+                  "enrolment_id": certificate.enrolment_id, "valid_until": certificate.valid_until})
+    tell_issued(certificate, now)
     return certificate
 
 
+def _statement(snapshot: dict | None) -> tuple:
+    """What a certificate says happened: the sessions, the hours and the points."""
+    snapshot = snapshot or {}
+    sessions = tuple((item.get("session_id"), item.get("starts_at")) for item in snapshot.get("sessions") or [])
+    return sessions, snapshot.get("net_hours"), snapshot.get("accreditation_points")
+
+
 # Reading -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CertifiedSession:
-    title: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-
-    @property
-    def is_online(self) -> bool:
-        return self.kind == SessionKind.ONLINE
-
-
-@dataclass(frozen=True)
-class Certified:
-    """The snapshot in typed form, for templates."""
-
-    holder_name: str
-    programme_title: str
-    cohort_title: str
-    region: str
-    municipality: str | None
-    sessions: list[CertifiedSession]
-    net_hours: Decimal | None
-    accreditation_body: str | None
-    accreditation_course_id: str | None
-    accreditation_points: Decimal | None
-    registration_number: str | None
-    issuer: str
-    completed_on: date | None
-    issued_on: date | None
-    reissue_of: str | None
-
-
-def _decimal(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def certified(certificate: Certificate) -> Certified:
-    """What the certificate states, read from its frozen snapshot only."""
-    s = certificate.snapshot or {}
-    sessions = []
-    for item in s.get("sessions") or []:
-        try:
-            sessions.append(CertifiedSession(
-                title=item["title"], kind=item["kind"],
-                starts_at=datetime.fromisoformat(item["starts_at"]), ends_at=datetime.fromisoformat(item["ends_at"]),
-            ))
-        except (KeyError, TypeError, ValueError):
-            continue
-    issued_on = _date(s.get("issued_on")) or to_local(certificate.issued_at).date()
-    return Certified(
-        holder_name=s.get("holder_name") or "",
-        programme_title=s.get("programme_title") or "",
-        cohort_title=s.get("cohort_title") or "",
-        region=s.get("region") or "",
-        municipality=s.get("municipality"),
-        sessions=sessions,
-        net_hours=_decimal(s.get("net_hours")),
-        accreditation_body=s.get("accreditation_body"),
-        accreditation_course_id=s.get("accreditation_course_id"),
-        accreditation_points=_decimal(s.get("accreditation_points")),
-        registration_number=s.get("registration_number"),
-        issuer=s.get("issuer") or "",
-        completed_on=_date(s.get("completed_on")) or issued_on,
-        issued_on=issued_on,
-        reissue_of=s.get("reissue_of"),
-    )
 
 
 def today_on(now: datetime) -> date:
@@ -344,46 +309,58 @@ def certificate_list_query(now: datetime, search: str = "", status: str = ""):
 
 # Revoking and reissuing ----------------------------------------------------------------
 
-AUDIT_FIELDS = ("number", "user_id", "enrolment_id", "valid_until", "revoked_at", "revoke_reason", "replaced_by_id")
+AUDIT_FIELDS = ("number", "user_id", "enrolment_id", "valid_until", "revoked_at", "public_reason", "revoke_reason",
+                "replaced_by_id")
 
 
 def _state(certificate: Certificate) -> dict:
     return {name: getattr(certificate, name) for name in AUDIT_FIELDS}
 
 
-def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+def _check_note(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
         raise CertificateError(_("Give the reason."), "reason")
-    return reason[:500]
+    return note[:500]
 
 
-def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
-    """Withdraw a certificate for good; verification shows the date and the reason."""
-    reason = _check_reason(reason)
+def revoke_certificate(actor: User, certificate: Certificate, note: str, now: datetime, *,
+                       reason: RevocationReason = RevocationReason.WITHDRAWN) -> Certificate:
+    """Withdraw a certificate for good and tell the holder.
+
+    ``reason`` is what verification, the PDF and the holder's mail say (a code from the
+    list); ``note`` is the internal explanation, for staff pages and the audit log only.
+    """
+    note = _check_note(note)
+    reason = RevocationReason(reason)
     if certificate.is_revoked:
         raise CertificateError(_("This certificate has already been revoked."))
     before = _state(certificate)
-    _revoke(actor, certificate, reason, now)
-    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason}",
-           params={"number": certificate.number, "reason": reason}, before=before, after=_state(certificate))
+    _revoke(actor, certificate, reason, note, now)
+    record(actor, "certificate.revoke", certificate, now=now, summary=f"{certificate.number}: {reason.value} ({note})",
+           params={"number": certificate.number, "public_reason": reason.value, "reason": note},
+           before=before, after=_state(certificate))
+    tell_revoked(certificate, now)
     return certificate
 
 
-def _revoke(actor: User, certificate: Certificate, reason: str, now: datetime) -> None:
+def _revoke(actor: User | None, certificate: Certificate, reason: RevocationReason, note: str,
+            now: datetime) -> None:
     certificate.revoked_at = now
-    certificate.revoke_reason = reason
-    certificate.revoked_by_id = actor.id
+    certificate.public_reason = reason
+    certificate.revoke_reason = note
+    certificate.revoked_by_id = actor.id if actor is not None else None
     db.session.flush()
 
 
-def reissue_certificate(actor: User, certificate: Certificate, reason: str, now: datetime) -> Certificate:
+def reissue_certificate(actor: User, certificate: Certificate, note: str, now: datetime) -> Certificate:
     """Replace a certificate by a new one with a fresh snapshot and number (e.g. a corrected name).
 
-    The old one is revoked with a reference to the new one. The new one keeps the
-    old validity: a correction does not extend how long the training counts.
+    The old one is revoked as replaced, with a reference to the new one; ``note`` is the
+    internal explanation. The new one keeps the old validity: a correction does not extend
+    how long the training counts. The holder is told the new link.
     """
-    reason = _check_reason(reason)
+    note = _check_note(note)
     if certificate.is_revoked:
         raise CertificateError(_("A revoked certificate cannot be reissued."))
     enrolment = _enrolment_of(certificate)
@@ -391,11 +368,19 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
         raise CertificateError(
             _("The enrolment behind this certificate no longer exists, so it cannot be reissued.")
         )
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise CertificateError(
+            _("The completion behind this certificate has been withdrawn, so it cannot be reissued; revoke it instead.")
+        )
+    return _replace(actor, certificate, enrolment, note, now)
+
+
+def _replace(actor: User | None, certificate: Certificate, enrolment: Enrolment, note: str,
+             now: datetime) -> Certificate:
     before = _state(certificate)
     # Revoke first: the database allows one certificate in force per enrolment.
-    _revoke(actor, certificate, reason, now)
+    _revoke(actor, certificate, RevocationReason.REPLACED, note, now)
     snapshot = build_snapshot(enrolment, now)
-    snapshot["completed_on"] = (certificate.snapshot or {}).get("completed_on", snapshot["completed_on"])
     snapshot["reissue_of"] = certificate.number
     snapshot["valid_until"] = _iso(certificate.valid_until)
     replacement = _new_certificate(enrolment, now, certificate.valid_until, snapshot,
@@ -405,13 +390,15 @@ def reissue_certificate(actor: User, certificate: Certificate, reason: str, now:
     db.session.flush()
     # The revoke event names the replacement in its stored text and parameters; its message shows the reason.
     record(actor, "certificate.revoke", certificate, now=now,
-           summary=f"{certificate.number}: {reason} → {replacement.number}",
-           params={"number": certificate.number, "reason": reason, "replacement": replacement.number},
+           summary=f"{certificate.number}: {RevocationReason.REPLACED.value} ({note}) → {replacement.number}",
+           params={"number": certificate.number, "public_reason": RevocationReason.REPLACED.value, "reason": note,
+                   "replacement": replacement.number},
            before=before, after=_state(certificate))
     record(actor, "certificate.reissue", replacement, now=now,
-           summary=f"{replacement.number} ← {certificate.number}: {reason}",
-           params={"number": replacement.number, "old": certificate.number, "reason": reason},
+           summary=f"{replacement.number} ← {certificate.number}: {note}",
+           params={"number": replacement.number, "old": certificate.number, "reason": note},
            after=_state(replacement) | {"holder_name": snapshot["holder_name"], "reissue_of": certificate.number})
+    tell_reissued(replacement, certificate, now)
     return replacement
 
 

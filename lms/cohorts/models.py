@@ -3,14 +3,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms import clock
 from lms.auth.models import User
-from lms.db import enum_type
+from lms.db import enum_type, labeller, status_in
 from lms.extensions import db
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
@@ -38,12 +40,7 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status) -> str:
-    return str(STATUS_LABELS[CohortStatus(status)])
-
-
-def _status_in(*statuses) -> property:
-    return property(lambda row: row.status in statuses)
+status_label = labeller(CohortStatus, STATUS_LABELS)
 
 
 cohort_trainer = sa.Table(
@@ -65,6 +62,7 @@ class Cohort(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity"),
         sa.CheckConstraint("seats_taken >= 0", name="seats_taken"),
+        sa.CheckConstraint("waitlist_counter >= 0", name="waitlist_counter"),
         sa.CheckConstraint(
             "enrol_opens_at IS NULL OR enrol_closes_at IS NULL OR enrol_closes_at > enrol_opens_at",
             name="enrol_window",
@@ -86,7 +84,8 @@ class Cohort(db.Model):
     # Seats held by pending, enrolled, offered and completed enrolments; changed only
     # by a conditional UPDATE so that concurrent enrolments can never overbook.
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Hands out strictly increasing waitlist numbers, again by one atomic UPDATE.
+    # The length of the waitlist: the last place in line (places are 1..n without gaps),
+    # changed only by the enrolment feature under the cohort's row lock.
     waitlist_counter: Mapped[int] = mapped_column(default=0, server_default="0")
     enrol_opens_at: Mapped[datetime | None]
     enrol_closes_at: Mapped[datetime | None]
@@ -121,11 +120,11 @@ class Cohort(db.Model):
         starts = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
         return min(starts) if starts else None
 
-    is_draft = _status_in(CohortStatus.DRAFT)
-    is_open = _status_in(CohortStatus.OPEN)
-    is_completed = _status_in(CohortStatus.COMPLETED)
-    is_cancelled = _status_in(CohortStatus.CANCELLED)
-    is_over = _status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
+    is_draft = status_in(CohortStatus.DRAFT)
+    is_open = status_in(CohortStatus.OPEN)
+    is_completed = status_in(CohortStatus.COMPLETED)
+    is_cancelled = status_in(CohortStatus.CANCELLED)
+    is_over = status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.title!r}>"
@@ -166,7 +165,7 @@ class Session(db.Model):
         back_populates="session", order_by="SessionChange.changed_at", cascade="all, delete-orphan"
     )
 
-    is_cancelled = _status_in(SessionStatus.CANCELLED)
+    is_cancelled = status_in(SessionStatus.CANCELLED)
 
     @property
     def is_online(self) -> bool:
@@ -174,7 +173,16 @@ class Session(db.Model):
 
     @property
     def ical_uid(self) -> str:
-        return f"session-{self.id}@welzijnscoach-academie"
+        """The event's UID in every feed, download and mail: unique across installations (RFC 5545)."""
+        return f"session-{self.id}@{installation_host()}"
+
+
+def installation_host() -> str:
+    """This installation's host (and port) from BASE_URL, so two installations never share a UID."""
+    if not has_app_context():
+        return "welzijnscoach-academie"
+    netloc = urlsplit(current_app.config["BASE_URL"]).netloc
+    return netloc.rsplit("@", 1)[-1].lower() or "welzijnscoach-academie"
 
 
 class SessionChange(db.Model):

@@ -1,4 +1,4 @@
-"""Telling staff by email that a completion no longer holds (a certificate may need revoking)."""
+"""Telling staff and the coach by email that a completion no longer holds."""
 
 from __future__ import annotations
 
@@ -44,3 +44,18 @@ def tell_staff(enrolment: Enrolment, missing: list[Session], reopened: bool, now
     for email, locale, user_id in staff_recipients(enrolment.programme):
         queue_mail(kind="completion_withdrawn", template="completion_withdrawn", recipient=email,
                    locale=locale, user_id=user_id, context=context, now=now)
+
+
+def tell_coach(enrolment: Enrolment, missing: list[Session], now: datetime) -> None:
+    """The coach's own mail: the completion is withdrawn, what is still needed, where to see progress.
+
+    Nothing about certificates: whether one is revoked is for staff to decide, and the coach
+    is told by the certificate's own mail when it is.
+    """
+    coach = enrolment.user
+    if not coach.is_active or coach.erased_at is not None:
+        return
+    queue_mail(kind="completion_withdrawn_coach", template="completion_withdrawn_coach", recipient=coach.email,
+               locale=coach.locale, user_id=coach.id, now=now,
+               context={"coach": coach, "cohort": enrolment.cohort, "programme": enrolment.programme,
+                        "missing": missing, "url": external_url("learning.index")})

@@ -12,13 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
-
-from lms.attendance.models import Attendance, AttendanceStatus
-from lms.cohorts.models import Cohort, Session, SessionStatus
+from lms.attendance.attended import Attendances, attendances_of
+from lms.attendance.models import AttendanceStatus
+from lms.cohorts.models import Session
 from lms.enrolment.completion import joined_after
-from lms.enrolment.models import Enrolment, EnrolmentStatus
-from lms.extensions import db
+from lms.enrolment.models import Enrolment
 from lms.learning.services import lessons_done, quizzes_passed
 from lms.programmes.models import Module
 
@@ -147,15 +145,6 @@ class Progress:
         return next((s for s in self.sessions if s.session.id == session_id), None)
 
 
-@dataclass(frozen=True)
-class _Record:
-    session_id: int
-    status: AttendanceStatus
-    cohort_id: int
-    template_id: int | None
-    cohort_title: str
-
-
 def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Progress]:
     """The progress of each enrolment, keyed by enrolment id, in four queries whatever their number.
 
@@ -174,32 +163,7 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
         done[user_id].add(lesson_id)
     passed = quizzes_passed(user_ids, module_ids)
 
-    records: dict[int, list[_Record]] = defaultdict(list)
-    session_by_id: dict[int, Session] = {}
-    for attendance, session, cohort_title in db.session.execute(
-        sa.select(Attendance, Session, Cohort.title)
-        .join(Session, Attendance.session_id == Session.id)
-        .join(Cohort, Session.cohort_id == Cohort.id)
-        .where(
-            Attendance.user_id.in_(user_ids),
-            Cohort.programme_id.in_(programme_ids),
-            Session.status != SessionStatus.CANCELLED,
-        )
-    ):
-        session_by_id[session.id] = session
-        records[attendance.user_id].append(
-            _Record(session.id, attendance.status, session.cohort_id, session.template_id, cohort_title)
-        )
-
-    completed_cohorts: dict[int, set[int]] = defaultdict(set)
-    for user_id, cohort_id in db.session.execute(
-        sa.select(Enrolment.user_id, Enrolment.cohort_id).where(
-            Enrolment.user_id.in_(user_ids),
-            Enrolment.programme_id.in_(programme_ids),
-            Enrolment.status == EnrolmentStatus.COMPLETED,
-        )
-    ):
-        completed_cohorts[user_id].add(cohort_id)
+    attendances = attendances_of(user_ids, programme_ids)
 
     result: dict[int, Progress] = {}
     for enrolment in enrolments:
@@ -209,37 +173,24 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
             progress.modules.append(
                 ModuleProgress(module, user_done, (enrolment.user_id, module.id) in passed)
             )
-        own_records = records.get(enrolment.user_id, [])
-        by_session = {r.session_id: r for r in own_records}
-        # Cohorts whose sessions earned another completed enrolment do not count as make-ups.
-        spent = completed_cohorts.get(enrolment.user_id, set()) - {enrolment.cohort_id}
         for session in enrolment.cohort.sessions:
-            progress.sessions.append(
-                _session_progress(enrolment, session, by_session, own_records, spent, session_by_id, now)
-            )
+            progress.sessions.append(_session_progress(enrolment, session, attendances, now))
         result[enrolment.id] = progress
     return result
 
 
-def _session_progress(enrolment, session, by_session, own_records, spent, session_by_id, now) -> SessionProgress:
+def _session_progress(enrolment: Enrolment, session: Session, attendances: Attendances,
+                      now: datetime) -> SessionProgress:
     late = joined_after(enrolment, session)
     if session.is_cancelled:
         return SessionProgress(session, SessionState.CANCELLED, joined_late=late)
-    own = by_session.get(session.id)
+    own = attendances.at(enrolment.user_id, session.id)
     status = own.status if own else None
-    if status == AttendanceStatus.PRESENT:
+    attended = attendances.attended(enrolment, session)
+    if attended is not None and attended is own:
         return SessionProgress(session, SessionState.PRESENT, status, late)
-    if session.template_id is not None:
-        for r in own_records:
-            if (
-                r.session_id != session.id
-                and r.template_id == session.template_id
-                and r.status == AttendanceStatus.PRESENT
-                and r.cohort_id not in spent
-            ):
-                return SessionProgress(
-                    session, SessionState.MADE_UP, status, late, session_by_id[r.session_id], r.cohort_title
-                )
+    if attended is not None:
+        return SessionProgress(session, SessionState.MADE_UP, status, late, attended.session, attended.cohort_title)
     if session.starts_at > now:
         return SessionProgress(session, SessionState.UPCOMING, status, late)
     if late:
@@ -249,5 +200,3 @@ def _session_progress(enrolment, session, by_session, own_records, spent, sessio
     if status == AttendanceStatus.EXCUSED:
         return SessionProgress(session, SessionState.EXCUSED, status, late)
     return SessionProgress(session, SessionState.UNREGISTERED, status, late)
-
-

@@ -45,7 +45,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import User
 from lms.certificates.services import issue_for_completion
-from lms.completion.notices import tell_staff
+from lms.completion.notices import tell_coach, tell_staff
 from lms.completion.progress import Progress, progress_for
 from lms.domain import progress_changed
 from lms.enrolment.completion import LEARNING, complete, reopen
@@ -141,7 +141,10 @@ def _withdraw(enrolment: Enrolment, progress: Progress, now: datetime, actor) ->
         kind = ChangeKind.WITHDRAWN
     else:
         return None  # another request withdrew it a moment ago
-    tell_staff(enrolment, [s.session for s in progress.missing_sessions], kind == ChangeKind.WITHDRAWN, now)
+    missing = [s.session for s in progress.missing_sessions]
+    tell_staff(enrolment, missing, kind == ChangeKind.WITHDRAWN, now)
+    if kind == ChangeKind.WITHDRAWN:
+        tell_coach(enrolment, missing, now)
     return CompletionChange(enrolment, kind)
 
 

@@ -68,3 +68,13 @@ class QuizAttempt(db.Model):
     score: Mapped[int]
     is_passed: Mapped[bool]
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class QuizAttemptGrant(db.Model):
+    """One more attempt at a module's quiz for one coach, beyond its maximum, granted by staff."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("module.id", ondelete="CASCADE"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(default=clock.now)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -6,8 +6,7 @@ What a coach finishes and what staff remove may complete enrolments: the service
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -68,7 +67,7 @@ def enrolment_load_options():
     )
 
 
-def _progress_changed(user: User, programme_id: int, now: datetime, actor: User) -> list:
+def announce_progress(user: User, programme_id: int, now: datetime, actor: User) -> list:
     """Tell completion (lms/completion) the coach did something; its changes come back."""
     return gather(progress_changed, None, now=now, actor=actor, programme_id=programme_id, user_ids=[user.id])
 
@@ -184,106 +183,7 @@ def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list:
             db.session.add(LessonCompletion(user_id=user.id, lesson_id=lesson.id, completed_at=now))
     except sa.exc.IntegrityError:
         return []  # a double click in another request got there first
-    return _progress_changed(user, lesson.module.programme_id, now, user)
-
-
-# Quizzes -----------------------------------------------------------------------------------
-
-
-@dataclass
-class QuestionResult:
-    question: QuizQuestion
-    chosen: set[int]
-    correct_ids: set[int]
-
-    @property
-    def is_correct(self) -> bool:
-        return self.chosen == self.correct_ids
-
-
-@dataclass
-class QuizResult:
-    score: int
-    is_passed: bool
-    questions: list[QuestionResult]
-
-    @property
-    def correct_count(self) -> int:
-        return sum(1 for q in self.questions if q.is_correct)
-
-
-def pass_mark(module: Module) -> int:
-    """The score needed to pass; a module without a pass mark passes on any submitted attempt."""
-    return module.pass_mark if module.pass_mark is not None else 0
-
-
-def score_quiz(module: Module, answers: Mapping[int, Iterable[int]]) -> QuizResult:
-    """Score the answers: a question counts when exactly its correct options are chosen.
-
-    The score is the percentage of correct questions, rounded half up.
-    """
-    if not module.questions:
-        raise LearningError(_("This module has no quiz."))
-    results = []
-    for question in module.questions:
-        option_ids = {o.id for o in question.options}
-        chosen = {int(o) for o in answers.get(question.id, ())} & option_ids
-        results.append(QuestionResult(question, chosen, {o.id for o in question.options if o.is_correct}))
-    total = len(results)
-    correct = sum(1 for r in results if r.is_correct)
-    score = (200 * correct + total) // (2 * total)
-    return QuizResult(score, score >= pass_mark(module), results)
-
-
-def attempts_of(user: User, module: Module) -> list[QuizAttempt]:
-    return list(
-        db.session.execute(
-            sa.select(QuizAttempt)
-            .where(QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id)
-            .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
-        ).scalars()
-    )
-
-
-def attempts_left(module: Module, used: int) -> int | None:
-    """How many attempts remain, or None when they are unlimited."""
-    if module.max_attempts is None:
-        return None
-    return max(module.max_attempts - used, 0)
-
-
-def submit_quiz(
-    user: User, module: Module, answers: Mapping[int, Iterable[int]], now: datetime
-) -> tuple[QuizAttempt, QuizResult, list]:
-    """Score and store an attempt; a pass may complete the enrolment."""
-    if learner_enrolment(user, module.programme_id) is None:
-        raise LearningError(_("Only coaches enrolled in this programme can take the quiz."))
-    used = db.session.execute(
-        sa.select(sa.func.count()).select_from(QuizAttempt).where(
-            QuizAttempt.user_id == user.id, QuizAttempt.module_id == module.id
-        )
-    ).scalar_one()
-    if attempts_left(module, used) == 0:
-        raise LearningError(_("You have used all your attempts for this quiz."))
-    result = score_quiz(module, answers)
-    attempt = QuizAttempt(
-        user_id=user.id,
-        module_id=module.id,
-        submitted_at=now,
-        score=result.score,
-        is_passed=result.is_passed,
-        answers={str(r.question.id): sorted(r.chosen) for r in result.questions},
-    )
-    db.session.add(attempt)
-    changes = _progress_changed(user, module.programme_id, now, user) if result.is_passed else []
-    return attempt, result, changes
-
-
-def result_of(attempt: QuizAttempt, module: Module) -> QuizResult:
-    """The feedback for a stored attempt, against the module's current questions."""
-    answers = {int(k): v for k, v in (attempt.answers or {}).items()}
-    result = score_quiz(module, answers)
-    return QuizResult(attempt.score, attempt.is_passed, result.questions)
+    return announce_progress(user, lesson.module.programme_id, now, user)
 
 
 # Editing the content (staff) --------------------------------------------------------------
@@ -421,13 +321,16 @@ def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list:
 # Lists ---------------------------------------------------------------------------------------
 
 
+def _learning_enrolments(*where):
+    """Enrolments that have learning to show, with what their progress needs loaded."""
+    return sa.select(Enrolment).options(*enrolment_load_options()).where(Enrolment.status.in_(LEARNING), *where)
+
+
 def my_enrolments(user: User):
     """The user's enrolments that have learning to show, newest cohort first."""
     return (
-        sa.select(Enrolment)
-        .options(*enrolment_load_options())
+        _learning_enrolments(Enrolment.user_id == user.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(LEARNING))
         .order_by(
             sa.case((Enrolment.status == EnrolmentStatus.ENROLLED, 0), else_=1),
             Cohort.starts_at.desc(),
@@ -439,10 +342,8 @@ def my_enrolments(user: User):
 def cohort_enrolments(cohort: Cohort):
     """The coaches of a cohort that attendance and completion apply to."""
     return (
-        sa.select(Enrolment)
-        .options(*enrolment_load_options())
+        _learning_enrolments(Enrolment.cohort_id == cohort.id)
         .join(User, Enrolment.user_id == User.id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(LEARNING))
         .order_by(User.name, User.id)
     )
 

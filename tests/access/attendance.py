@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lms.auth.models import Role, User, UserRole
+from lms.cohorts.models import Session
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from tests.access import STAFF, Route, p
@@ -18,8 +21,10 @@ def extend_world(w):
                  region=w["region"])
     guest.role_grants = [UserRole(role=Role.COACH)]
     cohort = w["cohort"]
+    # Enrolled before the past session took place, so it counts as a make-up.
+    since = db.session.get(Session, w["past_session_id"]).starts_at - timedelta(days=30)
     db.session.add(Enrolment(cohort=cohort, user=guest, programme_id=cohort.programme_id,
-                             status=EnrolmentStatus.ENROLLED))
+                             status=EnrolmentStatus.ENROLLED, created_at=since, enrolled_at=since))
     cohort.seats_taken += 1
     db.session.flush()
     w.update(coach_id=w["users"]["coach"].id, guest_id=guest.id)
@@ -35,6 +40,10 @@ ROUTES: list[Route] = [
           data=lambda w: {"status": "present"}),
     Route("attendance.all_present", "POST", p("/sessions/{past_session_id}/attendance/all-present"), REGISTRARS),
     Route("attendance.all_present", "POST", p("/sessions/{other_session_id}/attendance/all-present"), STAFF),
+    Route("attendance.make_up_search", "GET", p("/sessions/{past_session_id}/attendance/make-up?q=Gerda"), REGISTRARS),
+    Route("attendance.make_up_search", "GET", p("/sessions/{other_session_id}/attendance/make-up?q=Gerda"), STAFF),
     Route("attendance.make_up", "POST", p("/sessions/{past_session_id}/attendance/make-up"), REGISTRARS,
+          data=lambda w: {"user_id": str(w["guest_id"])}),
+    Route("attendance.make_up", "POST", p("/sessions/{other_session_id}/attendance/make-up"), STAFF,
           data=lambda w: {"user_id": str(w["guest_id"])}),
 ]

@@ -24,7 +24,8 @@ def extend_world(w):
                           answers={})
     db.session.add(attempt)
     db.session.flush()
-    w.update(foreign_module_id=module.id, foreign_lesson_id=module.lessons[0].id, attempt_id=attempt.id)
+    w.update(foreign_module_id=module.id, foreign_lesson_id=module.lessons[0].id, attempt_id=attempt.id,
+             learner_id=w["users"]["coach"].id)
 
 
 def _question(w):
@@ -70,4 +71,7 @@ ROUTES: list[Route] = [
     # the cohort's progress grid: trainers of the cohort, staff, coordinators of its region
     Route("learning.cohort_progress", "GET", p("/learn/manage/cohorts/{cohort_id}/progress"), COHORT_VIEWERS),
     Route("learning.cohort_progress", "GET", p("/learn/manage/cohorts/{other_cohort_id}/progress"), STAFF),
+    # another quiz attempt for one coach: staff only
+    Route("learning.grant_attempt", "POST",
+          p("/learn/manage/cohorts/{cohort_id}/progress/{learner_id}/modules/{module_id}/attempt"), STAFF),
 ]

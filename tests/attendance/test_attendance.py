@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.i18n import to_local
 from lms.notifications.models import OutboxMail
 from tests.conftest import NOW
+from tests.mailbox import text_of
 
 
 @pytest.fixture
@@ -142,7 +143,9 @@ def test_make_up_from_another_cohort(client, auth, course, group, make_cohort, m
     auth.login(course["trainer"])
     session = group["session"]
     page = client.get(f"/sessions/{session.id}/attendance").get_data(as_text=True)
-    assert "Vera Bezoeker (Groep Tiel)" in page
+    assert "Vera Bezoeker" not in page  # the picker searches; it does not list everyone
+    found = client.get(f"/sessions/{session.id}/attendance/make-up?q=vera", htmx=True).get_data(as_text=True)
+    assert "Vera Bezoeker" in found and "(Groep Tiel)" in found
     response = client.post(f"/sessions/{session.id}/attendance/make-up", data={"user_id": visitor.id}, htmx=True)
     body = response.get_data(as_text=True)
     assert "Uit andere groepen (inhalen)" in body and "Vera Bezoeker" in body
@@ -199,3 +202,26 @@ def test_trainer_start_page_panel(client, auth, course, group, make_cohort):
     # The last session of the running cohort (5 days ago) still has all 4 coaches to register.
     assert course["sessions"][2].title in page and "4 coaches nog niet geregistreerd" in page
     assert "Groep vandaag" in page  # today's session, open from its start
+
+
+def test_withdrawn_completion_tells_the_coach(client, auth, course, group, finish_modules, attend, mailbox):
+    """The coach hears it too: what is still needed and where to see progress, nothing about certificates."""
+    anna = group["coaches"][0]
+    anna.email = "anna@example.org"
+    db.session.commit()
+    finish_modules(anna, course["programme"])
+    for session in course["sessions"][1:]:
+        attend(session, anna)
+    auth.login(course["trainer"])
+    first = group["session"]
+    client.post(f"/sessions/{first.id}/attendance/{anna.id}", data={"status": "present"}, htmx=True)
+    client.post(f"/sessions/{first.id}/attendance/{anna.id}", data={"status": "absent"}, htmx=True)
+    queued = db.session.execute(sa.select(OutboxMail).where(OutboxMail.kind == "completion_withdrawn_coach")).scalar_one()
+    assert queued.recipient == "anna@example.org"
+    [message] = [m for m in mailbox.wait_for("anna@example.org", count=2) if m["Subject"] == queued.subject]
+    body = text_of(message)
+    assert "Anna de Jong" in body and first.title in body and "http://localhost/learn" in body
+    assert "certifica" not in body.lower()
+    # Staff get their own mail, as before; the coach's is separate.
+    kinds = set(db.session.execute(sa.select(OutboxMail.kind)).scalars())
+    assert {"completion_withdrawn", "completion_withdrawn_coach"} <= kinds

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
 from lms.certificates.services import issue_certificate
 from lms.enrolment.models import Enrolment, EnrolmentStatus
@@ -17,15 +18,20 @@ from lms.extensions import db
 
 @pytest.fixture
 def complete(app, make_cohort):
-    """Mark a coach's enrolment in a (past) cohort as completed, as the completion service does."""
+    """Mark a coach's enrolment in a (past) cohort as completed, as the completion service does,
+    with the coach present at every session that took place (``attended=False``: none)."""
 
-    def make(user, cohort=None, *, completed_at=None):
+    def make(user, cohort=None, *, completed_at=None, attended=True):
         cohort = cohort or make_cohort(first=date(2026, 3, 10))
         enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id,
                               status=EnrolmentStatus.COMPLETED,
                               completed_at=completed_at or max(s.ends_at for s in cohort.sessions))
         cohort.seats_taken += 1
         db.session.add(enrolment)
+        for session in cohort.sessions if attended else ():
+            if not session.is_cancelled:
+                db.session.add(Attendance(session_id=session.id, user_id=user.id, status=AttendanceStatus.PRESENT,
+                                          recorded_at=session.ends_at))
         db.session.commit()
         return enrolment
 

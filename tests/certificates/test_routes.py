@@ -8,11 +8,12 @@ from datetime import date
 
 import segno
 import sqlalchemy as sa
+from flask_babel import force_locale
 from pypdf import PdfReader
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.models import CHOOSABLE_REASONS, Certificate, RevocationReason
 from lms.certificates.services import revoke_certificate
 from lms.extensions import db
 from tests.certificates.conftest import qr_modules
@@ -106,17 +107,32 @@ def test_pdf_is_tagged_a4_with_embedded_fonts_and_extractable_text(client, auth,
         assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor.get_object()), font["/BaseFont"]
 
 
+def label(reason: RevocationReason) -> str:
+    """The public reason as a Dutch page shows it."""
+    with force_locale("nl"):
+        return str(reason.label)
+
+
 def test_revoked_certificate_says_so_on_page_and_pdf(client, auth, coach, issue, staff, now):
+    """The public reason from the list is shown; the internal note only to staff."""
     certificate = issue(coach)
-    revoke_certificate(staff, certificate, "Deelname bleek onvolledig", now)
+    revoke_certificate(staff, certificate, "Deelname bleek onvolledig", now,
+                       reason=RevocationReason.REQUIREMENTS_NOT_MET)
     db.session.commit()
     auth.login(coach)
     page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
     assert "INGETROKKEN: dit certificaat is niet meer geldig." in page
-    assert "Deelname bleek onvolledig" in page
+    assert label(RevocationReason.REQUIREMENTS_NOT_MET) in page
+    assert "Deelname bleek onvolledig" not in page
     assert "Deellink" not in page  # nothing to share any more
     text = pdf_text(client.get(f"/certificates/{certificate.id}.pdf").data)
-    assert "INGETROKKEN" in text and "Deelname bleek onvolledig" in text
+    assert "INGETROKKEN" in text and "Deelname bleek onvolledig" not in text
+    assert " ".join(label(RevocationReason.REQUIREMENTS_NOT_MET).split()) in " ".join(text.split())
+    mine = client.get("/certificates/mine").get_data(as_text=True)
+    assert label(RevocationReason.REQUIREMENTS_NOT_MET) in mine and "Deelname bleek onvolledig" not in mine
+    auth.logout()
+    auth.login(staff)
+    assert "Deelname bleek onvolledig" in client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
 
 
 def test_a_coach_cannot_see_or_download_another_coachs_certificate(client, auth, coach, issue, make_user):
@@ -172,7 +188,8 @@ def test_verification_of_a_revoked_and_a_reissued_certificate(client, auth, coac
     new = certificate.replaced_by
     page = client.get(f"/verify/{certificate.verification_id}").get_data(as_text=True)
     assert "Ingetrokken: dit certificaat is niet meer geldig." in page
-    assert "Reden: Naam gecorrigeerd" in page
+    assert f"Reden: {label(RevocationReason.REPLACED)}" in page
+    assert "Naam gecorrigeerd" not in page  # the internal note stays internal
     assert f'href="/verify/{new.verification_id}"' in page and new.number in page
     assert "Geldig" in client.get(f"/verify/{new.verification_id}").get_data(as_text=True)
 
@@ -299,16 +316,26 @@ def test_revoke_asks_for_a_reason_then_revokes(client, auth, staff, coach, issue
     certificate = issue(coach)
     auth.login(staff)
     page = client.get(f"/staff/certificates/{certificate.id}/revoke").get_data(as_text=True)
-    assert "intrekken?" in page and 'name="reason"' in page
-    response = client.post(f"/staff/certificates/{certificate.id}/revoke", data={"reason": ""})
+    assert "intrekken?" in page and 'name="reason"' in page and 'name="public_reason"' in page
+    for choice in CHOOSABLE_REASONS:
+        assert f'value="{choice.value}"' in page
+    assert f'value="{RevocationReason.REPLACED.value}"' not in page  # a reissue says that by itself
+    response = client.post(f"/staff/certificates/{certificate.id}/revoke", data={"reason": "", "public_reason": ""})
     assert response.status_code == 422
-    assert 'id="reason-error"' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert 'id="reason-error"' in body and 'id="public_reason-error"' in body
+    response = client.post(f"/staff/certificates/{certificate.id}/revoke",
+                           data={"reason": "Deelname onvolledig", "public_reason": "made-up"})
+    assert response.status_code == 422
     db.session.refresh(certificate)
     assert not certificate.is_revoked
-    response = client.post(f"/staff/certificates/{certificate.id}/revoke", data={"reason": "Deelname onvolledig"})
+    response = client.post(f"/staff/certificates/{certificate.id}/revoke",
+                           data={"reason": "Deelname onvolledig", "public_reason": "issued_in_error"})
     assert response.status_code == 303 and response.headers["Location"] == f"/certificates/{certificate.id}"
     db.session.refresh(certificate)
     assert certificate.is_revoked and certificate.revoked_by_id == staff.id
+    assert certificate.public_reason == RevocationReason.ISSUED_IN_ERROR
+    assert certificate.revoke_reason == "Deelname onvolledig"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is ingetrokken" in page and "INGETROKKEN" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Role
+from lms.certificates.facts import certified
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import (
     NUMBER_ALPHABET,
     CertificateError,
     can_view,
-    certified,
     find_by_number,
     issue_certificate,
     normalise_number,
@@ -68,7 +68,8 @@ def test_snapshot_holds_everything_the_certificate_states(coach, complete, make_
     assert s["cohort_title"] == "Groep Achterhoek voorjaar"
     assert s["region"] == "Achterhoek" and s["municipality"] == "Aalten"
     assert [x["title"] for x in s["sessions"]] == ["Online dagdeel", "Bijeenkomst 2"]  # the cancelled one left out
-    assert s["net_hours"] == "10.00" and s["accreditation_points"] == "10.00"
+    # Hours and points follow from the sessions attended (3.5 + 3.25), not from the programme's 10.
+    assert s["net_hours"] == "6.75" and s["accreditation_points"] == "6.75"
     assert s["accreditation_body"] == "Registerplein" and s["accreditation_course_id"] == "RP-1"
     assert s["issuer"] == "Landelijk Kennisnetwerk Welzijn op Recept"
     assert s["registration_number"] == "123456"

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from lms.attendance.make_up import add_make_up
 from lms.attendance.models import AttendanceStatus
-from lms.attendance.services import add_make_up, set_attendance
+from lms.attendance.services import set_attendance
 from lms.auth.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.checks import snapshot_problems
+from lms.certificates.models import Certificate, RevocationReason
 from lms.cohorts.models import SessionStatus
 from lms.completion.progress import SessionState, progress_for
 from lms.completion.services import ChangeKind, evaluate
@@ -17,12 +19,8 @@ from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
 from lms.learning.models import Lesson
-from lms.learning.services import (
-    delete_lesson,
-    mark_lesson_done,
-    save_lesson,
-    submit_quiz,
-)
+from lms.learning.quiz import submit_quiz
+from lms.learning.services import delete_lesson, mark_lesson_done, save_lesson
 from lms.notifications.models import OutboxMail
 from tests.conftest import NOW
 
@@ -213,9 +211,13 @@ def test_without_contact_address_every_staff_member_is_told(course, make_user, e
     attend(third, coach, AttendanceStatus.ABSENT)
     assert evaluate(enrolment, NOW).kind == ChangeKind.WITHDRAWN
     db.session.commit()
-    mails = db.session.execute(sa.select(OutboxMail).order_by(OutboxMail.recipient)).scalars().all()
+    mails = db.session.execute(sa.select(OutboxMail).where(OutboxMail.kind == "completion_withdrawn")
+                               .order_by(OutboxMail.recipient)).scalars().all()
     assert [m.recipient for m in mails] == [s.email for s in staff]
     assert mails[1].subject.startswith("Completion withdrawn")  # in that staff member's language
+    # The coach is told as well, in a mail of their own.
+    [told] = db.session.execute(sa.select(OutboxMail).where(OutboxMail.kind == "completion_withdrawn_coach")).scalars()
+    assert told.recipient == coach.email
 
 
 def test_withdrawal_while_active_elsewhere_keeps_the_status(course, make_user, make_cohort, enrol, attend,
@@ -264,3 +266,32 @@ def test_deleting_the_last_open_lesson_completes(course, make_user, enrol, atten
     [change] = delete_lesson(staff, course["m2"].lessons[0], now)
     db.session.commit()
     assert change.kind == ChangeKind.COMPLETED
+
+
+def test_completing_again_on_other_sessions_replaces_the_certificate(course, make_user, make_cohort, enrol, attend,
+                                                                     finish_modules):
+    """The certificate still in force after a withdrawal named a session no longer attended: it is replaced."""
+    coach = make_user(Role.COACH, name="Cora Coach")
+    enrolment = enrol(course["cohort"], coach)
+    finish_modules(coach, course["programme"])
+    first, second, third = course["sessions"]
+    attend(first, coach)
+    attend(second, coach)
+    set_attendance(course["trainer"], third, coach, AttendanceStatus.PRESENT, NOW)
+    db.session.commit()
+    [old] = certificates_of(enrolment)
+    set_attendance(course["trainer"], second, coach, AttendanceStatus.ABSENT, NOW)
+    db.session.commit()
+    other = make_cohort(course["programme"], first=to_local(first.starts_at).date(), title="Groep Tiel")
+    [again] = add_make_up(course["trainer"], other.sessions[1], coach, NOW)
+    db.session.commit()
+    assert again.kind == ChangeKind.COMPLETED
+    old, new = certificates_of(enrolment)
+    assert old.is_revoked and old.public_reason == RevocationReason.REPLACED and old.replaced_by_id == new.id
+    assert [(item["session_id"], item["made_up"]) for item in new.snapshot["sessions"]] == [
+        (first.id, False), (other.sessions[1].id, True), (third.id, False)]
+    assert [item["cohort_title"] for item in new.snapshot["sessions"]] == ["Groep Achterhoek", "Groep Tiel",
+                                                                          "Groep Achterhoek"]
+    assert snapshot_problems(new) == []
+    kinds = set(db.session.execute(sa.select(OutboxMail.kind)).scalars())
+    assert "certificate_reissued" in kinds

@@ -7,10 +7,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from lms.audit.models import AuditEvent
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.learning.models import QuizAttempt
-from lms.learning.services import LearningError, score_quiz, submit_quiz
+from lms.learning.quiz import grant_attempt, score_quiz, submit_quiz
+from lms.learning.services import LearningError
 from tests.conftest import NOW
 
 
@@ -150,3 +152,69 @@ def test_no_attempts_left(client, course, coach):
 
 def test_quiz_of_a_module_without_questions_is_not_found(client, course, coach):
     assert client.get(f"/learn/modules/{course['m2'].id}/quiz").status_code == 404
+
+
+# Another attempt, granted by staff ---------------------------------------------------------
+
+
+def wrong(course):
+    q1, q2 = course["q1"], course["q2"]
+    return {q1.id: [q1.options[1].id], q2.id: [q2.options[2].id]}
+
+
+def test_staff_grant_one_more_attempt_audited(course, coach, make_user):
+    module = course["m1"]
+    module.max_attempts = 1
+    db.session.commit()
+    staff = make_user(Role.STAFF)
+    with pytest.raises(LearningError, match="nog pogingen|attempts left"):
+        grant_attempt(staff, coach, module, NOW)  # nothing used up yet
+    submit_quiz(coach, module, wrong(course), NOW)
+    db.session.commit()
+    with pytest.raises(LearningError):
+        submit_quiz(coach, module, right(course), NOW)
+    grant_attempt(staff, coach, module, NOW)
+    db.session.commit()
+    event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "quiz.attempt_granted")).scalar_one()
+    assert event.actor_id == staff.id and event.params == {"coach": coach.name, "module": module.title}
+    attempt, result, _changes = submit_quiz(coach, module, right(course), NOW)
+    db.session.commit()
+    assert result.is_passed
+    with pytest.raises(LearningError):
+        grant_attempt(staff, coach, module, NOW)  # passed: nothing to grant
+
+
+def test_no_grant_without_a_maximum_or_for_someone_not_following(course, coach, make_user):
+    staff = make_user(Role.STAFF)
+    with pytest.raises(LearningError):
+        grant_attempt(staff, coach, course["m1"], NOW)  # no maximum number of attempts
+    course["m1"].max_attempts = 1
+    db.session.commit()
+    with pytest.raises(LearningError):
+        grant_attempt(staff, make_user(Role.COACH), course["m1"], NOW)
+
+
+def test_grant_through_the_progress_grid(client, auth, course, coach, make_user):
+    module = course["m1"]
+    module.max_attempts = 1
+    db.session.commit()
+    submit_quiz(coach, module, wrong(course), NOW)
+    db.session.commit()
+    cohort = course["cohort"]
+    url = f"/learn/manage/cohorts/{cohort.id}/progress/{coach.id}/modules/{module.id}/attempt"
+    auth.login(course["trainer"])
+    grid = client.get(f"/learn/manage/cohorts/{cohort.id}/progress").get_data(as_text=True)
+    assert url not in grid  # trainers see the state, staff grant
+    assert client.post(url).status_code == 403
+    client.post("/logout")
+    auth.login(make_user(Role.STAFF))
+    grid = client.get(f"/learn/manage/cohorts/{cohort.id}/progress").get_data(as_text=True)
+    assert f'action="{url}"' in grid
+    response = client.post(url)
+    assert response.status_code == 303 and response.headers["Location"].startswith(
+        f"/learn/manage/cohorts/{cohort.id}/progress#progress-")
+    assert f'action="{url}"' not in client.get(f"/learn/manage/cohorts/{cohort.id}/progress").get_data(as_text=True)
+    client.post("/logout")
+    auth.login(coach)
+    page = client.get(f"/learn/modules/{module.id}/quiz").get_data(as_text=True)
+    assert "Antwoorden versturen" in page  # the coach can take it again

@@ -14,8 +14,9 @@ from lms.auth.personal_data import ANONYMOUS_NAME
 from lms.auth.services import authenticate, make_reset_token, user_for_reset_token
 from lms.calendar.models import CalendarToken
 from lms.calendar.services import issue_token
+from lms.certificates.facts import certified
 from lms.certificates.models import Certificate
-from lms.certificates.services import certified, issue_certificate, status_of
+from lms.certificates.services import issue_certificate, status_of
 from lms.cohorts.models import CohortStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest
 from lms.extensions import db

@@ -10,18 +10,20 @@ import sqlalchemy as sa
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, RevocationReason
 from lms.certificates.services import issue_certificate
 from lms.cohorts.models import CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.programmes.models import SessionKind
+from tests.factories import offer_fields
 
 P, A, X = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
 
 
 def enrol(cohort, user, status=EnrolmentStatus.ENROLLED) -> Enrolment:
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
+    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
+                          **(offer_fields(cohort) if status == EnrolmentStatus.OFFERED else {}))
     if status == EnrolmentStatus.WAITLISTED:
         cohort.waitlist_counter += 1
         enrolment.waitlist_position = cohort.waitlist_counter
@@ -181,5 +183,6 @@ def dataset(app, region, other_region, make_user, make_programme, make_cohort, n
     revoked = db.session.execute(sa.select(Certificate).where(Certificate.enrolment_id == e["a2"].id)).scalar_one()
     revoked.revoked_at = now - timedelta(days=10)
     revoked.revoke_reason = "Naam verkeerd"
+    revoked.public_reason = RevocationReason.ISSUED_IN_ERROR  # a revoked certificate always says why
     db.session.commit()
     return Dataset(programme, other_programme, region, other_region, a, b, f, r, u, e)

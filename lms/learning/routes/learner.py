@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms import clock
+from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.cohorts.models import Cohort, Session
 from lms.completion.flashes import flash_changes
@@ -21,9 +23,9 @@ from lms.learning import bp
 from lms.learning.forms import quiz_answers, quiz_form
 from lms.learning.markdown import render_markdown
 from lms.learning.models import Lesson, QuizAttempt
+from lms.learning.quiz import attempt_counts, attempts_left_for, attempts_of, pass_mark, result_of, submit_quiz
+from lms.learning.quiz import grant_attempt as grant_quiz_attempt
 from lms.learning.services import (
-    attempts_left,
-    attempts_of,
     can_read_content,
     can_view_cohort,
     cohort_enrolments,
@@ -33,9 +35,6 @@ from lms.learning.services import (
     mark_lesson_done,
     module_for_learning,
     my_enrolments,
-    pass_mark,
-    result_of,
-    submit_quiz,
 )
 from lms.panels import panel
 from lms.programmes.models import Module, Programme, SessionKind
@@ -128,7 +127,7 @@ def module(module_id: int):
     _require_reader(module.programme_id)
     progress, attempts, enrolment = _module_progress(module)
     return render("learning/module.html", module=module, progress=progress, attempts=attempts,
-                  enrolment=enrolment, left=attempts_left(module, len(attempts)), pass_mark=pass_mark(module))
+                  enrolment=enrolment, left=attempts_left_for(current_user, module, len(attempts)), pass_mark=pass_mark(module))
 
 
 def _lesson_context(lesson: Lesson) -> dict:
@@ -193,7 +192,7 @@ def quiz(module_id: int):
     if outcome.error is not None:  # refused (no attempts left): the page says why
         return redirect_to(url_for("learning.quiz", module_id=module.id))
     return render("learning/quiz.html", module=module, form=form, progress=progress, attempts=attempts,
-                  enrolment=enrolment, left=attempts_left(module, len(attempts)), pass_mark=pass_mark(module),
+                  enrolment=enrolment, left=attempts_left_for(current_user, module, len(attempts)), pass_mark=pass_mark(module),
                   status=outcome.status)
 
 
@@ -207,7 +206,7 @@ def quiz_result(attempt_id: int):
     if not module.questions:
         return redirect_to(url_for("learning.module", module_id=module.id))
     attempts = attempts_of(current_user, module)
-    left = attempts_left(module, len(attempts))
+    left = attempts_left_for(current_user, module, len(attempts))
     passed = any(a.is_passed for a in attempts)
     following = _next_module(module)
     return render("learning/quiz_result.html", module=module, attempt=attempt, result=result_of(attempt, module),
@@ -248,5 +247,24 @@ def cohort_progress(cohort_id: int):
     progress = progress_for(enrolments, now)
     rows = [(e, progress[e.id]) for e in enrolments]
     completed = sum(1 for e in enrolments if e.status == EnrolmentStatus.COMPLETED)
+    attempts = attempt_counts({e.user_id for e in enrolments}, cohort.programme.modules)
     return render("learning/cohort_progress.html", cohort=cohort, rows=rows, modules=cohort.programme.modules,
-                  sessions=cohort.sessions, completed=completed, now=now)
+                  sessions=cohort.sessions, completed=completed, now=now, attempts=attempts)
+
+
+@bp.post("/manage/cohorts/<int:cohort_id>/progress/<int:user_id>/modules/<int:module_id>/attempt")
+@staff_required
+def grant_attempt(cohort_id: int, user_id: int, module_id: int):
+    """Staff give one coach of the cohort one more attempt at a quiz they have used up."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    module = module_or_404(module_id)
+    enrolment = db.session.execute(
+        sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user_id)
+    ).scalars().first()
+    if enrolment is None or module.programme_id != cohort.programme_id:
+        abort(404)
+    coach = enrolment.user
+    outcome = perform(None, lambda: grant_quiz_attempt(current_user, coach, module, clock.now()))
+    if outcome:
+        flash(_("%(name)s can take the quiz of %(module)s once more.", name=coach.name, module=module.title), "success")
+    return redirect_to(url_for("learning.cohort_progress", cohort_id=cohort.id) + f"#progress-{enrolment.id}")
