@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,13 +63,23 @@ def gunicorn(database_url: str, env: dict | None = None):
                    "LOG_LEVEL": "WARNING", **(env or {})}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "wsgi:app"], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base, process, "gunicorn")
         yield base
     finally:
-        process.terminate()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Gunicorn's graceful stop, and its process group killed if a loaded machine makes that too slow."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=20)
 
 
