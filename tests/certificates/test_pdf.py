@@ -162,6 +162,8 @@ def test_pdf_structure_is_accessible(client, auth, coach, issue):
     assert [h.text for h in tree.find("/H1")] == ["Basistraining welzijnscoach"]
     # The page number in the margin is left out of the tree; everything else is in it.
     assert "Cora Coach" in tree.text and certificate.number in tree.text
+    # The spaced-out heading still reads as a word, not as letters.
+    assert "CERTIFICAAT Basistraining" in tree.text
 
 
 def test_pdf_speaks_the_holders_language_whoever_downloads_it(client, auth, coach, issue, staff):
