@@ -1,7 +1,7 @@
 """reports: a summary of the figures per cohort and per region, marked stale by triggers on every change
 
 Revision ID: e1a7f0c3b2d4
-Revises: d8f2a61c4e90
+Revises: d41e7c5b9f20
 Create Date: 2026-11-30 18:30:00.000000
 
 The triggers mark a cohort in report_stale_cohort whenever something its figures rest on
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1a7f0c3b2d4'
-down_revision = 'd8f2a61c4e90'
+down_revision = 'd41e7c5b9f20'
 branch_labels = None
 depends_on = None
 
