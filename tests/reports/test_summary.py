@@ -67,8 +67,11 @@ def _world(draw, base):
                 if cohort.programme_id in active:
                     status = EnrolmentStatus.CANCELLED  # one active enrolment per programme
                 active.add(cohort.programme_id)
+            offered = status == EnrolmentStatus.OFFERED  # the database's invariants: an offer has a deadline
             enrolment = Enrolment(cohort=cohort, user=coach, programme_id=cohort.programme_id, status=status,
-                                  waitlist_position=next(_numbers) if status == EnrolmentStatus.WAITLISTED else None)
+                                  waitlist_position=next(_numbers) if status == EnrolmentStatus.WAITLISTED else None,
+                                  offered_at=cohort.starts_at - timedelta(days=9) if offered else None,
+                                  offer_expires_at=cohort.starts_at - timedelta(days=8) if offered else None)
             db.session.add(enrolment)
             enrolments.append(enrolment)
         for session in (s for c in base["cohorts"] for s in c.sessions):
@@ -106,6 +109,7 @@ def _change(draw, base, enrolments) -> None:
         if draw(st.integers(0, 4)) == 0:
             enrolment.status = draw(st.sampled_from([EnrolmentStatus.CANCELLED, EnrolmentStatus.COMPLETED,
                                                      EnrolmentStatus.REJECTED]))
+            enrolment.waitlist_position = enrolment.offer_expires_at = None  # only while waiting, offered
     db.session.flush()
     for attendance in db.session.execute(sa.select(Attendance)).scalars():
         what = draw(st.integers(0, 9))
