@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import PasswordResetToken, Role, User, UserRole
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
@@ -22,16 +22,16 @@ class AccountError(DomainError):
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader (once per request): the user with their roles in one query.
-
-    Coordinated regions load when first asked for (coordinators' pages), not on every request.
+    """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user
+    with their roles and coordinated regions in one query (a handful of joined rows), so no
+    later query that meets this user again loads them a second time.
     """
     if not token:
         return None
     return db.session.execute(
         sa.select(User)
         .where(User.session_token == token, User.is_active.is_(True))
-        .options(joinedload(User.role_grants), lazyload(User.coordinated_regions))
+        .options(joinedload(User.role_grants), joinedload(User.coordinated_regions))
     ).unique().scalar_one_or_none()
 
 
