@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from datetime import datetime
+from functools import lru_cache
 
 import segno
 from flask import render_template
@@ -23,6 +27,7 @@ from lms.urls import external_url
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
+@lru_cache(maxsize=256)
 def qr_svg(url: str, label: str) -> Markup:
     """The QR code of ``url`` as inline SVG that scales with CSS, named for screen readers."""
     code = segno.make(url, error="m", micro=False)
@@ -69,9 +74,46 @@ def document_context(certificate: Certificate, now: datetime) -> dict:
     }
 
 
+class _PdfCache:
+    """The last PDFs this process rendered, by the HTML and CSS they were made from.
+
+    A certificate is a snapshot: its page only changes when its state does (expired,
+    revoked), its holder's account is removed, or the reader's language differs, and each
+    of those changes the HTML, so the key. Rendering the page costs a few milliseconds,
+    WeasyPrint a hundred: the PDF is rendered once and its bytes kept. Losing it costs
+    nothing: it is a cache, not state.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pdfs: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_render(self, html: str, stylesheet: str) -> bytes:
+        key = hashlib.sha256(html.encode() + b"\0" + stylesheet.encode()).digest()
+        with self._lock:
+            pdf = self._pdfs.get(key)
+            if pdf is not None:
+                self._pdfs.move_to_end(key)
+                return pdf
+        pdf = html_to_pdf(html, stylesheet)
+        with self._lock:
+            self._pdfs[key] = pdf
+            while len(self._pdfs) > self.size:
+                self._pdfs.popitem(last=False)
+        return pdf
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pdfs.clear()
+
+
+_PDFS = _PdfCache(size=32)  # some 50-100 KB each
+
+
 def certificate_pdf(certificate: Certificate, now: datetime) -> bytes:
     html = render_template("certificates/pdf.html", **document_context(certificate, now))
-    return html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
+    return _PDFS.get_or_render(html, render_template("certificates/pdf.css", number=certificate.number))
 
 
 @attachment_maker("certificate_pdf")
