@@ -85,6 +85,11 @@ def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Re
     return response.make_conditional(request)
 
 
+def _feed(sessions, cache: str, **options):
+    """A feed of ``sessions``, each linking to its public page, as a cacheable response."""
+    return _ics_response(ical.sessions_ics(sessions, page_url=public_page_url, **options), cache=cache)
+
+
 @bp.get("/calendar/<token>.ics")
 @_rate_limited
 def feed(token: str):
@@ -96,16 +101,12 @@ def feed(token: str):
     now = clock.now()
     sessions = personal_sessions(user, now)
     allowed = video_cohort_ids(user)
+    platform = current_app.config["PLATFORM_NAME"]
     with force_locale(user.locale):
-        body = ical.sessions_ics(
-            sessions,
-            name=_("%(platform)s: my sessions", platform=current_app.config["PLATFORM_NAME"]),
-            description=_("Your sessions at %(platform)s.", platform=current_app.config["PLATFORM_NAME"]),
-            show_video=lambda s: allowed is None or s.cohort_id in allowed,
-            page_url=public_page_url,
-        )
+        response = _feed(sessions, "private, no-cache", name=_("%(platform)s: my sessions", platform=platform),
+                         description=_("Your sessions at %(platform)s.", platform=platform),
+                         show_video=lambda s: allowed is None or s.cohort_id in allowed)
     record_use(row, now)
-    response = _ics_response(body, cache="private, no-cache")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -117,14 +118,10 @@ def region_feed(slug: str):
     region = region_by_slug(slug)
     if region is None:
         return _not_found()
-    body = ical.sessions_ics(
-        regional_sessions(region, clock.now()),
-        name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
-        description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
-        refresh=timedelta(hours=6),
-        page_url=public_page_url,
-    )
-    return _ics_response(body, cache="public, max-age=900")
+    return _feed(regional_sessions(region, clock.now()), "public, max-age=900",
+                 name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
+                 description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
+                 refresh=timedelta(hours=6))
 
 
 @bp.get("/sessions/<int:session_id>.ics")
