@@ -30,7 +30,10 @@ class TooManyAttempts(AccountError):
 
 
 def load_user_by_session_token(login_id: str) -> User | None:
-    """The user of a session or "stay logged in" cookie: ``<session token>.<login time>`` (User.get_id).
+    """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user of a session
+    or "stay logged in" cookie, ``<session token>.<login time>`` (User.get_id), with their roles and
+    coordinated regions in one query (a handful of joined rows), so no later query that meets this
+    user again loads them a second time.
 
     A login older than REMEMBER_DAYS no longer counts, whatever the cookie's own expiry says.
     """
@@ -43,8 +46,10 @@ def load_user_by_session_token(login_id: str) -> User | None:
         if logged_in_at is None or logged_in_at + max_age < clock.timestamp():
             return None
     return db.session.execute(
-        sa.select(User).where(User.session_token == token, User.is_active.is_(True))
-    ).scalar_one_or_none()
+        sa.select(User)
+        .where(User.session_token == token, User.is_active.is_(True))
+        .options(joinedload(User.role_grants), joinedload(User.coordinated_regions))
+    ).unique().scalar_one_or_none()
 
 
 def find_user_by_email(email: str) -> User | None:

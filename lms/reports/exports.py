@@ -9,9 +9,6 @@ import io
 from datetime import datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from lms.csv import csv_bytes
 from lms.i18n import fmt_date, fmt_datetime
@@ -69,6 +66,11 @@ def period_text(report: Report) -> str:
 
 
 def to_xlsx(report: Report, now: datetime) -> bytes:
+    # openpyxl loads only in the workers that make a spreadsheet (memory per worker, issue 20).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Figures")[:31]

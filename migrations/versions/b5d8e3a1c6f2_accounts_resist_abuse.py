@@ -4,7 +4,7 @@ Existing accounts count as verified (from when they were made): they were in use
 addresses were confirmed, and nobody is asked to confirm an address they have used.
 
 Revision ID: b5d8e3a1c6f2
-Revises: d41e7c5b9f20
+Revises: e1a7f0c3b2d4
 Create Date: 2026-11-30 09:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5d8e3a1c6f2'
-down_revision = 'd41e7c5b9f20'
+down_revision = 'e1a7f0c3b2d4'
 branch_labels = None
 depends_on = None
 
