@@ -2,7 +2,7 @@
 
 from lms.attendance.models import Attendance, AttendanceStatus  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
-from lms.auth.models import Role, User, UserRole, coordinator_region  # noqa: F401
+from lms.auth.models import AccountToken, RecoveryCode, Role, User, UserRole, coordinator_region  # noqa: F401
 from lms.calendar.models import CalendarToken  # noqa: F401
 from lms.certificates.models import Certificate  # noqa: F401
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus  # noqa: F401

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from lms.enrolment.models import STATUS_LABELS as STATUS_LABELS  # still read here by lms/templating.py
-from lms.forms import optional_int, strip
+from lms.forms import IntegerField, optional_int, strip
 from lms.urls import MAX_ID
 
 
