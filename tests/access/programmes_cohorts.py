@@ -34,6 +34,7 @@ def extend_world(w: dict) -> None:
 ROUTES = [
     # Catalogue: public
     Route("catalogue.index", "GET", p("/trainings"), EVERYONE),
+    Route("catalogue.calendars", "GET", p("/calendars"), EVERYONE),
     Route("catalogue.cohort", "GET", p("/trainings/{cohort_id}"), EVERYONE),
     Route("catalogue.cohort", "GET", p("/trainings/{plain_draft_cohort_id}"), STAFF, denied_status=404,
           anonymous_status=404),
