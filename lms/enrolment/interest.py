@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus
 from lms.domain import cohort_opened
-from lms.enrolment.models import Interest
+from lms.enrolment.models import Interest, VisitorInterest
 from lms.enrolment.notices import mail_to
 from lms.enrolment.services import EnrolmentError
+from lms.enrolment.visitor_interest import mail_visitor
 from lms.extensions import db
 from lms.programmes.models import Programme
 from lms.regions.models import Region
@@ -108,6 +109,45 @@ def notify_opened_cohorts(now: datetime, cohort: Cohort | None = None) -> int:
         if interest.id not in seen:
             seen.add(interest.id)
             told += _tell(interest, opened, now)
+    return told + notify_visitors(now, cohort)
+
+
+def _tell_visitor(interest: VisitorInterest, cohort: Cohort, now: datetime) -> bool:
+    told = db.session.execute(
+        sa.update(VisitorInterest).where(VisitorInterest.id == interest.id, VisitorInterest.notified_at.is_(None),
+                                         VisitorInterest.confirmed_at.is_not(None))
+        .values(notified_at=now).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if told:
+        db.session.expire(interest, ["notified_at"])
+        mail_visitor(interest, kind="interest_cohort_open", template="interest_cohort_open", now=now,
+                     context={"user": None, "cohort": cohort, "opened_at": cohort.enrol_opens_at or now,
+                              "first_session_at": cohort.first_session_at,
+                              "url": external_url("catalogue.cohort", cohort_id=cohort.id)})
+    return told
+
+
+def notify_visitors(now: datetime, cohort: Cohort | None = None, *, interest: VisitorInterest | None = None) -> int:
+    """Tell confirmed visitors' wishes about the earliest cohort open in their region (and programme)."""
+    stmt = (
+        sa.select(VisitorInterest, Cohort)
+        .join(Cohort, sa.and_(Cohort.region_id == VisitorInterest.region_id,
+                              sa.or_(VisitorInterest.programme_id.is_(None),
+                                     Cohort.programme_id == VisitorInterest.programme_id)))
+        .where(VisitorInterest.notified_at.is_(None), VisitorInterest.confirmed_at.is_not(None),
+               open_for_enrolment(now))
+        .order_by(VisitorInterest.id, Cohort.starts_at, Cohort.id)
+    )
+    if cohort is not None:
+        stmt = stmt.where(Cohort.id == cohort.id)
+    if interest is not None:
+        stmt = stmt.where(VisitorInterest.id == interest.id)
+    seen: set[int] = set()
+    told = 0
+    for wish, opened in db.session.execute(stmt).all():
+        if wish.id not in seen:
+            seen.add(wish.id)
+            told += _tell_visitor(wish, opened, now)
     return told
 
 
