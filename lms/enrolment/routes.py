@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -81,11 +81,19 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
     return load_cohort(cohort_id) or abort(404)
 
 
+def _with_counters(response: Response, template: str, cohort: Cohort) -> Response:
+    """An htmx answer also carries the cohort's seat counter shown elsewhere on the page (out of band)."""
+    if is_htmx():
+        response.set_data(response.get_data(as_text=True) + render_template(template, cohort=cohort, oob=True))
+    return response
+
+
 def _panel_response(cohort: Cohort, now, status: int = 200):
     db.session.expire_all()
     cohort = load_cohort(cohort.id)
-    return render("catalogue/cohort.html", "enrolment/_enrol_panel.html", status=status,
-                  **enrol_panel_context(current_user, cohort, now))
+    response = render("catalogue/cohort.html", "enrolment/_enrol_panel.html", status=status,
+                      **enrol_panel_context(current_user, cohort, now))
+    return _with_counters(response, "catalogue/_seats.html", cohort)
 
 
 def _back_to_cohort(cohort_id: int):
@@ -226,8 +234,9 @@ def _roster_response(cohort: Cohort, status: int = 200):
     db.session.expire_all()
     cohort = load_cohort(cohort.id)
     if is_htmx():
-        return render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
-                      **roster_context(cohort))
+        response = render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
+                          **roster_context(cohort))
+        return _with_counters(response, "cohorts/_seats_stat.html", cohort)
     return redirect_to(_roster_url(cohort.id))
 
 
