@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import User
 from lms.auth.services import make_reset_token
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.urls import external_url
+
+register_kinds({
+    "welcome": _l("Welcome"),
+    "invitation": _l("Invitation"),
+    "password_reset": _l("Password reset"),
+})
 
 
 def _queue(user: User, kind: str, now: datetime, **context) -> None:

@@ -27,7 +27,7 @@ def https_only(form, field):
 
 
 class CohortSettingsMixin:
-    title = StringField(_l("Name of the cohort"), filters=[strip],
+    title = StringField(_l("Name of the group"), filters=[strip],
                         validators=[DataRequired(), Length(max=200), no_control_chars],
                         description=_l("For example “Achterhoek voorjaar 2027”."))
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[DataRequired()])

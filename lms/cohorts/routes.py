@@ -158,7 +158,7 @@ def new():
         form.programme_id.data = parse_id(request.args["programme_id"])
     outcome = perform(form, lambda: _create(form))
     if outcome:
-        flash(_("Cohort %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
+        flash(_("Group %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
                 title=outcome.result.title), "success")
         _warn_clashes(outcome.result.sessions, outcome.result.trainers)
         return _to_cohort(outcome.result.id)
@@ -209,7 +209,7 @@ def edit(cohort_id: int):
                                                   confirmed=form.confirm.data),
                       expect=(NeedsConfirmation,))
     if outcome:
-        flash(_("The cohort has been saved."), "success")
+        flash(_("The group has been saved."), "success")
         _warn_clashes(cohort.sessions, cohort.trainers)
         return _to_cohort(cohort.id)
     affected, status = None, outcome.status
@@ -226,7 +226,7 @@ def status(cohort_id: int):
     form = StatusForm()
     outcome = perform(form, lambda: change_status(current_user, cohort, CohortStatus(form.status.data), clock.now()))
     if outcome:
-        flash(_("The cohort is now: %(status)s.", status=status_label(cohort.status)), "success")
+        flash(_("The group is now: %(status)s.", status=status_label(cohort.status)), "success")
     elif outcome.error is None:
         flash(_("Choose a valid status."), "error")
     return _to_cohort(cohort.id)
@@ -242,7 +242,7 @@ def cancel(cohort_id: int):
                                                   confirmed=form.confirm.data),
                       expect=(NeedsConfirmation,))
     if outcome:
-        flash(_("The cohort has been cancelled."), "success")
+        flash(_("The group has been cancelled."), "success")
     status = outcome.status
     if isinstance(outcome.error, NeedsConfirmation):
         form.confirm.errors = list(form.confirm.errors) + [outcome.error.message]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -304,7 +305,9 @@ def move_view(enrolment_id: int):
     form = MoveForm()
     targets = {c.id: c for c in move_targets(enrolment)}
     form.cohort_id.choices = [("", _("— choose a group —"))] + [
-        (c.id, f"{c.title} ({c.region.name}, {c.seats_left} {_('seats left')})") for c in targets.values()
+        (c.id, ngettext("%(title)s (%(region)s, %(num)d seat left)", "%(title)s (%(region)s, %(num)d seats left)",
+                        c.seats_left, title=c.title, region=c.region.name))
+        for c in targets.values()
     ]
     outcome = perform(form, lambda: move(current_user, enrolment, targets[form.cohort_id.data], clock.now(),
                                          overbook=form.overbook.data), expect=(NeedsOverbooking,))

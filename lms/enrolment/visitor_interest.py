@@ -14,14 +14,20 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from lms.enrolment.models import VisitorInterest
 from lms.extensions import db
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.programmes.models import Programme
 from lms.regions.models import Region
 from lms.urls import external_url
+
+register_kinds({
+    "interest_confirm": _l("Interest: confirm the address"),
+    "interest_cohort_open": _l("New group in the region"),
+})
 
 CONFIRM_SALT = "visitor-interest-confirm"
 UNSUBSCRIBE_SALT = "visitor-interest-unsubscribe"
