@@ -114,6 +114,13 @@ class Config:
         # Years after a cohort ended before its enrolments are anonymised; 0 turns it off.
         self.RETENTION_YEARS = _int("RETENTION_YEARS", 7)
         self.CATALOGUE_PAGE_SIZE = _int("CATALOGUE_PAGE_SIZE", 12)
+        # The certificate PDF's issuer logo and signatory. Image paths are absolute or relative to the
+        # instance folder or the project (static/...); empty: the platform's own mark and name, no signature.
+        self.CERTIFICATE_LOGO = os.environ.get("CERTIFICATE_LOGO", "")
+        self.CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
+        self.CERTIFICATE_SIGNATORY_ROLE = os.environ.get("CERTIFICATE_SIGNATORY_ROLE", "")
+        self.CERTIFICATE_SIGNATORY_ROLE_EN = os.environ.get("CERTIFICATE_SIGNATORY_ROLE_EN", "")
+        self.CERTIFICATE_SIGNATURE_IMAGE = os.environ.get("CERTIFICATE_SIGNATURE_IMAGE", "")
 
 
 class TestConfig(Config):
