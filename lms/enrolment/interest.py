@@ -51,6 +51,19 @@ def interest_counts() -> list[tuple[Region, Programme, int]]:
     return sorted(((regions[r], programmes[p], n) for r, p, n in rows), key=lambda t: (t[0].name, t[1].title))
 
 
+def visitor_interest_counts() -> list[tuple[Region, Programme | None, int]]:
+    """Confirmed visitors' wishes no opened cohort has answered yet, per region and programme (None: any)."""
+    rows = db.session.execute(
+        sa.select(VisitorInterest.region_id, VisitorInterest.programme_id, sa.func.count())
+        .where(VisitorInterest.notified_at.is_(None), VisitorInterest.confirmed_at.is_not(None))
+        .group_by(VisitorInterest.region_id, VisitorInterest.programme_id)
+    ).all()
+    regions = {r.id: r for r in db.session.execute(sa.select(Region)).scalars()}
+    programmes = {p.id: p for p in db.session.execute(sa.select(Programme)).scalars()}
+    return sorted(((regions[r], programmes.get(p), n) for r, p, n in rows),
+                  key=lambda t: (t[0].name, t[1].title if t[1] else ""))
+
+
 def waiting_interest() -> int:
     """How many wishes no opened cohort has answered yet."""
     return db.session.execute(

@@ -14,7 +14,13 @@ from lms.cohorts.queries import can_manage, load_cohort
 from lms.enrolment import bp
 from lms.enrolment import cli as _cli  # noqa: F401 - registers `flask lms process-waitlists`
 from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm, VisitorInterestForm
-from lms.enrolment.interest import interest_counts, notify_visitors, register_interest, withdraw_interest
+from lms.enrolment.interest import (
+    interest_counts,
+    notify_visitors,
+    register_interest,
+    visitor_interest_counts,
+    withdraw_interest,
+)
 from lms.enrolment.models import Enrolment, EnrolmentStatus, status_label
 from lms.enrolment.queries import (
     can_cancel_self,
@@ -353,7 +359,7 @@ def add_coach_view(cohort_id: int):
 @bp.get("/staff/interest")
 @staff_required
 def interest_overview():
-    return render("enrolment/interest.html", rows=interest_counts())
+    return render("enrolment/interest.html", rows=interest_counts(), visitor_rows=visitor_interest_counts())
 
 
 # Visitors' interest (no account) ---------------------------------------------------------

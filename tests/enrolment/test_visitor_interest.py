@@ -164,3 +164,13 @@ def test_an_accounts_export_and_erasure_cover_its_address(client, region, make_u
     anonymise_user(admin, coach, now)
     db.session.commit()
     assert [i.email for i in db.session.query(VisitorInterest)] == ["iemand.anders@example.org"]
+
+
+def test_staff_see_confirmed_visitors_per_region(client, region, make_user, auth):
+    leave_address(client, region, email="een@example.org")
+    leave_address(client, region, email="twee@example.org")
+    confirm(client, mails("interest_confirm")[0])
+    auth.login(make_user(Role.STAFF))
+    page = client.get("/staff/interest").get_data(as_text=True)
+    visitors = page.split("<h2>", 1)[1]
+    assert region.name in visitors and "<td>1</td>" in visitors  # only the confirmed one counts
