@@ -2,7 +2,7 @@
 in a region (double opt-in; unconfirmed wishes are deleted after a few days)
 
 Revision ID: e6a9c3f1b2d4
-Revises: d41e7c5b9f20
+Revises: e1a7f0c3b2d4
 Create Date: 2026-11-30 19:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e6a9c3f1b2d4'
-down_revision = 'd41e7c5b9f20'
+down_revision = 'e1a7f0c3b2d4'
 branch_labels = None
 depends_on = None
 
