@@ -121,6 +121,12 @@ class Config:
         self.ACCOUNT_ANSWER_MS = _int("ACCOUNT_ANSWER_MS", 250)
         self.VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "60 per minute")
         self.CALENDAR_LIMIT = os.environ.get("CALENDAR_LIMIT", "120 per minute")
+        # Visitors' interest in a region: per address and per client, so nobody is flooded with mail.
+        self.INTEREST_LIMIT_ADDRESS = os.environ.get("INTEREST_LIMIT_ADDRESS", "3 per hour")
+        self.INTEREST_LIMIT_CLIENT = os.environ.get("INTEREST_LIMIT_CLIENT", "20 per hour")
+        # Days a visitor has to confirm their address before the wish is deleted; days a told wish is kept.
+        self.VISITOR_INTEREST_CONFIRM_DAYS = _int("VISITOR_INTEREST_CONFIRM_DAYS", 7)
+        self.VISITOR_INTEREST_KEEP_DAYS = _int("VISITOR_INTEREST_KEEP_DAYS", 30)
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
         # How long a link to confirm an address works; how long the old address can undo a change.
         self.ADDRESS_LINK_HOURS = _int("ADDRESS_LINK_HOURS", 72)

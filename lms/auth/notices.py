@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import User
 from lms.auth.services import make_reset_token
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.urls import external_url
+
+register_kinds({
+    "welcome": _l("Welcome"),
+    "invitation": _l("Invitation"),
+    "password_reset": _l("Password reset"),
+    "no_account": _l("Password reset: no account"),
+    "confirm_address": _l("Confirm address"),
+    "confirm_new_address": _l("Confirm new address"),
+    "address_change_notice": _l("Address change: notice to the old address"),
+    "address_in_use": _l("Address already in use"),
+    "two_factor_reset": _l("Second login step reset"),
+})
 
 
 def _queue(user: User, kind: str, now: datetime, *, recipient: str | None = None, **context) -> None:

@@ -17,6 +17,7 @@ from lms.forms import FIRST_YEAR, LAST_YEAR, parse_id
 from lms.htmx import is_htmx, render
 from lms.numbers import bounded_int
 from lms.regions.services import all_regions, municipalities_of
+from lms.urls import external_url
 
 
 def _int_arg(name: str) -> int | None:
@@ -99,3 +100,13 @@ def cohort(cohort_id: int):
         show_video_links=can_read(current_user, cohort) or bool(enrolment and enrolment.sees_video),
         **context,
     )
+
+
+@bp.get("/calendars")
+def calendars():
+    """Every region's public calendar feed, with how to subscribe to it."""
+    return render("catalogue/calendars.html", regions=[
+        {"region": region, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+        for region in all_regions()
+        for url in [external_url("calendar.region_feed", slug=region.slug)]
+    ])

@@ -21,7 +21,7 @@ from lms.programmes.models import SessionKind
 
 
 class CohortSettingsMixin:
-    title = StringField(_l("Name of the cohort"), filters=[strip],
+    title = StringField(_l("Name of the group"), filters=[strip],
                         validators=[DataRequired(), Length(max=200), no_control_chars],
                         description=_l("For example “Achterhoek voorjaar 2027”."))
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[DataRequired()])

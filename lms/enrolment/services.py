@@ -62,7 +62,7 @@ from lms.extensions import db
 register_audit(
     actions={
         "enrolment.enrol": (_l("Enrolled"),),
-        "enrolment.add": (_l("Coach added to a cohort"), _l("%(cohort)s: %(coach)s")),
+        "enrolment.add": (_l("Coach added to a group"), _l("%(cohort)s: %(coach)s")),
         "enrolment.approve": (_l("Enrolment approved"),),
         "enrolment.reject": (_l("Enrolment rejected"),),
         "enrolment.cancel": (_l("Enrolment cancelled"),),
@@ -70,7 +70,7 @@ register_audit(
     },
     objects={"enrolment": _l("Enrolment")},
     fields={
-        "cohort_id": _l("Cohort"),
+        "cohort_id": _l("Group"),
         "enrolment_id": _l("Enrolment"),
         "overbooked": _l("Overbooked"),
     },
