@@ -17,7 +17,7 @@ from lms.certificates.documents import certificate_pdf, document_context, verify
 from lms.certificates.facts import certified
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import Certificate, CertificateStatus, RevocationReason, StatusList
-from lms.certificates.openbadges.badge import badge_image, baked_png
+from lms.certificates.openbadges.badge import badge_png
 from lms.certificates.openbadges.credential import CONTEXT, issuer_profile
 from lms.certificates.openbadges.keys import KeyStoreError, has_signing_key, key_directory, load_keys
 from lms.certificates.openbadges.signing import (
@@ -44,7 +44,6 @@ from lms.certificates.services import (
 )
 from lms.extensions import db
 from lms.htmx import redirect_to, render
-from lms.i18n import fmt_number
 from lms.panels import panel
 from lms.web import perform
 
@@ -244,10 +243,7 @@ def openbadge(verification_id: str, form: str):
         return _public(token, MEDIA_TYPE, cache="no-store", filename=filename)
     if form == "json":
         return _json(payload_of(token), cache="no-store", filename=filename)
-    facts = certified(certificate)
-    hours = _("%(hours)s hours", hours=fmt_number(facts.net_hours)) if facts.net_hours is not None else ""
-    png = baked_png(badge_image(facts, _("Certificate"), hours), token)
-    return _public(png, "image/png", cache="no-store", filename=filename)
+    return _public(badge_png(certified(certificate), token), "image/png", cache="no-store", filename=filename)
 
 
 @bp.get("/.well-known/jwks.json")

@@ -11,9 +11,13 @@ from __future__ import annotations
 import io
 import textwrap
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from lms.certificates.facts import Certified
+from lms.i18n import fmt_number
 
 KEYWORD = "openbadgecredential"
 SIZE = 512
@@ -42,11 +46,19 @@ def badge_image(facts: Certified, kicker: str, hours: str) -> Image.Image:
     # A tick at the top, as in the platform's icon.
     draw.line([(216, 112), (246, 142), (300, 84)], fill=WHITE, width=14, joint="curve")
     y = _centred(draw, 168, kicker.upper(), 26, LIGHT) + 18
-    lines = textwrap.wrap(facts.programme_title, width=18)[:3] or [""]
+    lines = textwrap.wrap(facts.programme_title, width=18, max_lines=3, placeholder=" …") or [""]
     for line in lines:
         y = _centred(draw, y, line, 40, WHITE) + 10
     _centred(draw, max(y + 16, 372), hours, 24, LIGHT)
     return image
+
+
+def badge_png(facts: Certified, credential: str) -> bytes:
+    """The badge of a certificate, in the platform's language like its credential, with the credential baked in."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        hours = _("%(hours)s hours", hours=fmt_number(facts.net_hours)) if facts.net_hours is not None else ""
+        image = badge_image(facts, _("Certificate"), hours)
+    return baked_png(image, credential)
 
 
 def baked_png(image: Image.Image, credential: str) -> bytes:

@@ -62,7 +62,7 @@ def load_keys(directory: Path) -> list[StoredKey]:
             jwk=data["jwk"],
             path=path,
         ))
-    return sorted(keys, key=lambda key: (key.created_at, key.kid))
+    return sorted(keys, key=lambda key: (key.created_at, key.retired_at is None, key.kid))
 
 
 def signing_key(directory: Path) -> tuple[StoredKey, OKPKey]:
