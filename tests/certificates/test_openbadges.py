@@ -63,15 +63,15 @@ def test_a_stranger_verifies_the_credential_and_its_revocation_over_http(live_se
     # Not revoked: its bit in the signed status list is clear.
     entry = credential["credentialStatus"]
     assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
-    status = stranger.verify(stranger.fetch(entry["statusListCredential"]).text, jwks)
-    assert "BitstringStatusListCredential" in status["type"] and status["id"] == entry["statusListCredential"]
-    assert status["credentialSubject"]["statusPurpose"] == "revocation"
-    assert not stranger.status_bit(status["credentialSubject"]["encodedList"], int(entry["statusListIndex"]))
+    status_list = stranger.verify(stranger.fetch(entry["statusListCredential"]).text, jwks)
+    assert "BitstringStatusListCredential" in status_list["type"] and status_list["id"] == entry["statusListCredential"]
+    assert status_list["credentialSubject"]["statusPurpose"] == "revocation"
+    assert not stranger.status_bit(status_list["credentialSubject"]["encodedList"], int(entry["statusListIndex"]))
 
     revoke_certificate(staff, certificate, "Deelname bleek onvolledig", now)
     db.session.commit()
-    status = stranger.verify(stranger.fetch(entry["statusListCredential"]).text, jwks)
-    assert stranger.status_bit(status["credentialSubject"]["encodedList"], int(entry["statusListIndex"]))
+    status_list = stranger.verify(stranger.fetch(entry["statusListCredential"]).text, jwks)
+    assert stranger.status_bit(status_list["credentialSubject"]["encodedList"], int(entry["statusListIndex"]))
     # The token downloaded earlier still verifies: revocation travels through the list, not the token.
     assert stranger.verify(token, jwks) == credential
 
