@@ -72,7 +72,7 @@ PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
 # The developer's loop (about a minute): SQLite, no browser, no live-server load tests,
 # a sample of every fuzz batch and few examples per property.
 FAST := -m "not browser and not slow"
-test-fast: install-dev translations
+test-fast: install-dev translations tools
 	HYPOTHESIS_PROFILE=fast $(PYTEST) $(FAST) $(PYTEST_ARGS)
 
 # The whole truth: SQLite and PostgreSQL with Chromium and the full 10,000-request fuzz,
@@ -95,9 +95,14 @@ test-sqlite: install-dev translations chromium
 test-postgres: install-dev translations chromium
 	HYPOTHESIS_PROFILE=full scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
 
-# Debian packages the suite drives (faketime for the 400-days-ahead run).
-tools:
-	@scripts/ensure-debian-packages.sh faketime:faketime
+# What the suite drives besides Python: Debian's faketime (the 400-days-ahead run) and Java
+# with the Nu HTML Checker and axe-core (pinned in tests/tools/package-lock.json).
+tools: tests/tools/node_modules/.installed
+
+tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/package-lock.json
+	@scripts/ensure-debian-packages.sh faketime:faketime java:default-jre-headless npm:npm
+	cd tests/tools && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 # `make bench SCALE=10` measures on ten times the national dataset.
 SCALE ?= 1

@@ -2,9 +2,9 @@
 
 Dates are placed around the moment of seeding, so every screen has something to
 show: a completed cohort with certificates (one of them revoked, one reissued, and
-an older cohort whose certificates have expired), one running now across the
-October DST change, a full one with a waitlist, one across the March DST change,
-one with a cancelled session, and a draft.
+an older cohort whose certificates have expired), one running now, a full one with a
+waitlist, one across each change of the clocks (the next ones after the day of seeding),
+one with a cancelled session, and a draft. Cohort names follow their dates.
 """
 
 from __future__ import annotations
@@ -128,9 +128,20 @@ def _last_sunday(year: int, month: int) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def _next_dst_start(after: date) -> date:
-    start = _last_sunday(after.year, 3)
-    return start if start > after else _last_sunday(after.year + 1, 3)
+def _next_dst_change(after: date, month: int) -> date:
+    """The next change of the clocks in ``month`` (3: summer time starts, 10: it ends) after ``after``."""
+    change = _last_sunday(after.year, month)
+    return change if change > after else _last_sunday(after.year + 1, month)
+
+
+SEASONS = {12: "winter", 1: "winter", 2: "winter", 3: "voorjaar", 4: "voorjaar", 5: "voorjaar",
+           6: "zomer", 7: "zomer", 8: "zomer", 9: "najaar", 10: "najaar", 11: "najaar"}
+
+
+def _title(place: str, first: date) -> str:
+    """A cohort's name as staff give it: place, season and year of its first session."""
+    year = first.year + 1 if first.month == 12 else first.year
+    return f"{place} {SEASONS[first.month]} {year}"
 
 
 def _sessions_for(cohort: Cohort, programme: Programme, first: date, region_name: str) -> None:
@@ -240,27 +251,33 @@ def _seed(now: datetime) -> bool:
 
     today = to_local(now).date()
     # Completed cohorts, with attendance, finished modules and certificates.
-    past_a = _cohort(now, programme, achterhoek, "Achterhoek najaar 2025", _tuesday_near(today - timedelta(days=400)),
-                     CohortStatus.COMPLETED, 14, [trainer], None)
-    past_b = _cohort(now, programme, regions["Rivierenland"], "Rivierenland voorjaar 2026",
-                     _tuesday_near(today - timedelta(days=220)), CohortStatus.COMPLETED, 12, [trainer2],
-                     municipalities["Tiel"])
-    # Running now; the October DST change falls between its first two sessions when seeded in November.
-    current = _cohort(now, programme, achterhoek, "Achterhoek najaar 2026", _tuesday_near(today - timedelta(days=35)),
-                      CohortStatus.CLOSED, 16, [trainer], municipalities["Doetinchem"])
-    # Open cohorts: one full with a waitlist, one across the March DST change, one with a cancelled session.
-    full = _cohort(now, programme, regions["Utrecht"], "Utrecht voorjaar 2027", _tuesday_near(today + timedelta(days=45)),
-                   CohortStatus.OPEN, 6, [trainer], None)
-    dst_start = _next_dst_start(today + timedelta(days=20))
-    haaglanden = _cohort(now, programme, regions["Haaglanden"], "Haaglanden voorjaar 2027",
-                         _tuesday_near(dst_start - timedelta(days=13)), CohortStatus.OPEN, 16, [trainer], None)
-    drenthe = _cohort(now, programme, regions["Midden-Drenthe"], "Midden-Drenthe voorjaar 2027",
-                      _tuesday_near(today + timedelta(days=60)), CohortStatus.OPEN, 12, [trainer2],
-                      municipalities["Midden-Drenthe"])
-    _cohort(now, programme, regions["Almere"], "Almere zomer 2027", _tuesday_near(today + timedelta(days=200)),
-            CohortStatus.DRAFT, 14, [], None)
-    verdieping_past = _cohort(now, verdieping, achterhoek, "Verdieping Achterhoek voorjaar 2026",
-                              _tuesday_near(today - timedelta(days=150)), CohortStatus.COMPLETED, 12, [trainer], None)
+    def cohort(programme, region, place, first, status, capacity, trainers, municipality=None, prefix=""):
+        return _cohort(now, programme, region, prefix + _title(place, first), first, status, capacity, trainers,
+                       municipality)
+
+    past_a = cohort(programme, achterhoek, "Achterhoek", _tuesday_near(today - timedelta(days=400)),
+                    CohortStatus.COMPLETED, 14, [trainer])
+    past_b = cohort(programme, regions["Rivierenland"], "Rivierenland", _tuesday_near(today - timedelta(days=220)),
+                    CohortStatus.COMPLETED, 12, [trainer2], municipalities["Tiel"])
+    # Running now (closed for enrolment).
+    current = cohort(programme, achterhoek, "Achterhoek", _tuesday_near(today - timedelta(days=35)),
+                     CohortStatus.CLOSED, 16, [trainer], municipalities["Doetinchem"])
+    # Open cohorts: one full with a waitlist, one with a cancelled session, and one across each
+    # change of the clocks (the next ones, whatever day the demo is seeded).
+    full = cohort(programme, regions["Utrecht"], "Utrecht", _tuesday_near(today + timedelta(days=45)),
+                  CohortStatus.OPEN, 6, [trainer])
+    haaglanden = cohort(programme, regions["Haaglanden"], "Haaglanden",
+                        _tuesday_near(_next_dst_change(today + timedelta(days=20), 3) - timedelta(days=13)),
+                        CohortStatus.OPEN, 16, [trainer])
+    cohort(programme, regions["Rivierenland"], "Rivierenland",
+           _tuesday_near(_next_dst_change(today + timedelta(days=20), 10) - timedelta(days=13)),
+           CohortStatus.OPEN, 12, [trainer2])
+    drenthe = cohort(programme, regions["Midden-Drenthe"], "Midden-Drenthe", _tuesday_near(today + timedelta(days=60)),
+                     CohortStatus.OPEN, 12, [trainer2], municipalities["Midden-Drenthe"])
+    cohort(programme, regions["Almere"], "Almere", _tuesday_near(today + timedelta(days=200)),
+           CohortStatus.DRAFT, 14, [])
+    verdieping_past = cohort(verdieping, achterhoek, "Achterhoek", _tuesday_near(today - timedelta(days=150)),
+                             CohortStatus.COMPLETED, 12, [trainer], prefix="Verdieping ")
     db.session.flush()
 
     # A cancelled session in Midden-Drenthe, replaced by a new date a week later.

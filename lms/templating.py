@@ -1,4 +1,4 @@
-"""Template globals every feature uses; a feature registers its own from its blueprint
+"""Template globals and filters every feature uses; a feature registers its own from its blueprint
 (``@bp.app_template_global()``), so this module knows no feature."""
 
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask import request, url_for
+
+from lms.markdown import render_markdown
 
 
 def page_url(number: int) -> str:
@@ -23,3 +25,5 @@ def end_time(start: time, minutes: int) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(page_url=page_url, end_time=end_time)
+    # Lessons, programme and cohort descriptions: sanitised Markdown wherever they are shown.
+    app.jinja_env.filters["markdown"] = render_markdown

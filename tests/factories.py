@@ -166,6 +166,12 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
+def offer_fields(cohort: Cohort) -> dict:
+    """An offer made on 20 November 2026 that runs until the first session (an offer has a deadline)."""
+    first = min((s.starts_at for s in cohort.sessions), default=None) or cohort.starts_at
+    return {"offered_at": utc(2026, 11, 20, 10), "offer_expires_at": first}
+
+
 def add_enrolment(cohort: Cohort, user: User, status: EnrolmentStatus = EnrolmentStatus.ENROLLED, *,
                   at: datetime | None = None, **fields) -> Enrolment:
     """An enrolment written straight to the database (flushed), with the cohort's counters kept right."""
@@ -173,6 +179,9 @@ def add_enrolment(cohort: Cohort, user: User, status: EnrolmentStatus = Enrolmen
         fields.setdefault("created_at", at)
         if status != EnrolmentStatus.WAITLISTED:
             fields.setdefault("enrolled_at", at)
+    if status == EnrolmentStatus.OFFERED:
+        for name, value in offer_fields(cohort).items():
+            fields.setdefault(name, value)
     enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status, **fields)
     if status == EnrolmentStatus.WAITLISTED:
         cohort.waitlist_counter += 1

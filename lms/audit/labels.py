@@ -27,7 +27,8 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {}
-OBJECT_LABELS: dict[str, Any] = {}
+# Events recorded before round 2 with ``current_user`` as their object stored the proxy's type.
+OBJECT_LABELS: dict[str, Any] = {"localproxy": _l("Account")}
 FIELD_LABELS: dict[str, Any] = {
     # Fields every feature uses.
     "title": _l("Title"),

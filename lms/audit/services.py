@@ -63,6 +63,8 @@ def record(
     for searching (and the only summary events recorded before round 2 have).
     """
     if obj is not None:
+        # current_user is a proxy: the event is about the account behind it, not a "localproxy".
+        obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
         object_type = object_type or type(obj).__name__.lower()
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
     event = AuditEvent(

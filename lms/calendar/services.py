@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from lms.auth.models import Role, User
 from lms.calendar.models import CalendarToken
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_follower, cohort_trainer
-from lms.enrolment.models import IN_CALENDAR, SEES_VIDEO, Enrolment, EnrolmentStatus
+from lms.enrolment.models import SEES_VIDEO, Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
 from lms.regions.models import Region
 
@@ -139,7 +139,8 @@ def _followed_cohorts(user: User):
 
 def personal_sessions(user: User, now: datetime) -> list[Session]:
     """The user's feed: active enrolments (coach), cohorts taught, cohorts followed (staff)."""
-    sources = [_enrolled_cohorts(user, IN_CALENDAR), _taught_cohorts(user)]
+    sources = [sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, in_calendar()),
+               _taught_cohorts(user)]
     if user.is_staff:
         sources.append(_followed_cohorts(user))
     stmt = _sessions(Session.cohort_id.in_(sa.union(*sources)), _in_feeds(now))

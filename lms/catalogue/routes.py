@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, request
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from lms import clock
 from lms.auth.models import Role
 from lms.catalogue import bp
 from lms.cohorts.queries import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
-from lms.enrolment.interest import interested_programmes, programmes_without_open_cohort
+from lms.enrolment.interest import interested_programmes, notify_opened_cohorts, programmes_without_open_cohort
 from lms.enrolment.queries import enrol_panel_context
 from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id, sane_year
-from lms.htmx import render
+from lms.htmx import is_htmx, render
 from lms.regions.services import all_regions, municipalities_of
 
 
@@ -38,21 +38,30 @@ def index():
     region_id = _int_arg("region")
     municipality_id = _int_arg("municipality")
     month = _month_arg()
+    municipalities = municipalities_of(region_id) if region_id else []
+    # A municipality left over from another region (the region was changed) is dropped, and
+    # the address shows the filters that apply, so that it can be shared as it is. (Anything
+    # that is no id at all is simply ignored.)
+    stale = municipality_id is not None and municipality_id not in {m.id for m in municipalities}
+    if stale:
+        municipality_id = None
+        canonical = url_for("catalogue.index", **{
+            key: value for key, value in request.args.items() if key not in ("municipality", "page")
+        })
+        if not is_htmx():
+            return redirect(canonical)
     own_region = current_user.region_id if current_user.is_authenticated else None
     page = db.paginate(
         catalogue_query(region_id=region_id, municipality_id=municipality_id, month=month,
                         first_region_id=own_region),
         per_page=current_app.config["CATALOGUE_PAGE_SIZE"], error_out=False,
     )
-    municipalities = municipalities_of(region_id) if region_id else []
-    if municipality_id and municipality_id not in {m.id for m in municipalities}:
-        municipality_id = None
     interest_programmes = []
     interested = set()
     if current_user.is_authenticated and current_user.has_role(Role.COACH):
         interest_programmes = programmes_without_open_cohort(current_user.region_id)
         interested = interested_programmes(current_user)
-    return render(
+    response = render(
         "catalogue/index.html",
         "catalogue/_results.html",
         page=page,
@@ -68,6 +77,9 @@ def index():
         interested=interested,
         now=clock.now(),
     )
+    if stale:
+        response.headers["HX-Push-Url"] = canonical
+    return response
 
 
 @bp.get("/trainings/<int:cohort_id>")
@@ -81,6 +93,7 @@ def cohort(cohort_id: int):
     now = clock.now()
     # Offers whose time is up are passed on whenever the cohort is read, not only by the scheduler.
     expire_offers(now, cohort)
+    notify_opened_cohorts(now, cohort)  # and wishes are told once enrolment has opened, not only by the scheduler
     context = enrol_panel_context(current_user, cohort, now)
     enrolment = context["enrolment"]
     return render(

@@ -3,8 +3,11 @@
 Nothing here reads the request or the clock, and nothing queries beyond the sessions'
 cohort and programme (load those eagerly): the same sessions give the same bytes, so feeds
 carry a strong ETag. DTSTAMP and LAST-MODIFIED come from the session's own last change and
-the UID is the session's, so every feed, download and mail attachment describes the same
-event. The calendar feature serves these as feeds; the enrolment feature attaches them to mails.
+the UID is the session's (with this installation's host), so every feed, download and mail
+attachment describes the same event with the same SEQUENCE. The calendar feature serves
+these as feeds (no METHOD: a published calendar); the enrolment feature attaches them to
+mails as iTIP messages (RFC 5546) to the one recipient: ``METHOD:REQUEST`` puts or updates
+the events in their calendar, ``METHOD:CANCEL`` takes cancelled ones out (``Invitation``).
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ import calendar as _calendar
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.utils import parseaddr
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Conference, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
+from icalendar import Calendar, Conference, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration
 
 from lms.cohorts.models import Cohort, CohortStatus, Session
 from lms.programmes.models import SessionKind
@@ -35,6 +40,19 @@ _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 SessionTest = Callable[[Session], bool]
 SessionLink = Callable[[Session], "str | None"]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A calendar file sent by mail to one person: an iTIP REQUEST or CANCEL (RFC 5546, 6047)."""
+
+    method: str  # REQUEST: the events are (still) on, with these details; CANCEL: they are cancelled
+    email: str
+    name: str = ""
+
+
+def invitation_for(user, *, cancel: bool = False) -> Invitation:
+    return Invitation("CANCEL" if cancel else "REQUEST", user.email, user.name or "")
 
 
 def _never(_session: Session) -> bool:
@@ -53,20 +71,30 @@ def sessions_ics(
     refresh: timedelta = timedelta(hours=1),
     show_video: SessionTest = _never,
     page_url: SessionLink = _no_link,
+    invite: Invitation | None = None,
 ) -> bytes:
     """One VCALENDAR with a VEVENT per session and the VTIMEZONE they use.
 
     ``show_video(session)`` says whether this reader may see the video link;
-    ``page_url(session)`` gives a web page about the session for readers without it.
+    ``page_url(session)`` gives a web page about the session for readers without it;
+    ``invite`` makes it an iTIP message to that person (mail attachments), else a feed.
     """
     sessions = sorted(sessions, key=lambda s: (s.starts_at, s.id))
+    organizer = _organizer() if invite else None
     key = (
-        str(get_locale()), name, description, refresh,
-        tuple((s.id, s.sequence, s.updated_at, s.created_at, s.status, s.kind, s.title, s.starts_at, s.ends_at,
-               s.address, s.room, s.video_url, s.cohort.status, s.cohort.title, s.cohort.programme.title,
+        str(get_locale()), name, description, refresh, invite, organizer,
+        tuple((s.ical_uid, s.sequence, s.updated_at, s.created_at, s.status, s.kind, s.title, s.starts_at,
+               s.ends_at, s.address, s.room, s.video_url, s.cohort.status, s.cohort.title, s.cohort.programme.title,
                bool(show_video(s)), page_url(s)) for s in sessions),
     )
-    return _RENDERED.get_or_render(key, lambda: _render(sessions, name, description, refresh, show_video, page_url))
+    return _RENDERED.get_or_render(
+        key, lambda: _render(sessions, name, description, refresh, show_video, page_url, invite, organizer))
+
+
+def _organizer() -> tuple[str, str]:
+    """(name, address) the invitations come from: the platform's sender address."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return name or current_app.config["PLATFORM_NAME"], address
 
 
 class _RenderCache:
@@ -98,11 +126,13 @@ class _RenderCache:
 _RENDERED = _RenderCache()
 
 
-def _render(sessions, name, description, refresh, show_video, page_url) -> bytes:
+def _render(sessions, name, description, refresh, show_video, page_url, invite=None, organizer=None) -> bytes:
     cal = Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
+    if invite is not None:
+        cal.add("METHOD", invite.method)
     cal.calendar_name = name  # NAME and X-WR-CALNAME
     if description:
         cal.description = description  # DESCRIPTION and X-WR-CALDESC
@@ -116,17 +146,32 @@ def _render(sessions, name, description, refresh, show_video, page_url) -> bytes
         first_year, last_year = EMPTY_CALENDAR_YEAR - 1, EMPTY_CALENDAR_YEAR + 1
     cal.add_component(vtimezone(TZID, first_year, last_year))
     for session in sessions:
-        cal.add_component(_event(session, show_video(session), page_url(session)))
+        event = _event(session, show_video(session), page_url(session))
+        if invite is not None:
+            _address(event, invite, organizer)
+        cal.add_component(event)
     return cal.to_ical()
 
 
-def session_ics(session: Session, *, show_video: bool, page_url: str | None = None) -> bytes:
-    """The ``.ics`` file of one session ("Zet in agenda")."""
+def _address(event: Event, invite: Invitation, organizer: tuple[str, str]) -> None:
+    """ORGANIZER and ATTENDEE, which an iTIP REQUEST and CANCEL must carry (RFC 5546, 3.2)."""
+    organizer_name, organizer_address = organizer
+    event.add("ORGANIZER", vCalAddress(f"mailto:{organizer_address}"), parameters={"CN": organizer_name})
+    parameters = {"CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"}
+    if invite.name:
+        parameters["CN"] = invite.name
+    event.add("ATTENDEE", vCalAddress(f"mailto:{invite.email}"), parameters=parameters)
+
+
+def session_ics(session: Session, *, show_video: bool, page_url: str | None = None,
+                invite: Invitation | None = None) -> bytes:
+    """The ``.ics`` file of one session ("Zet in agenda", or a mail's invitation)."""
     return sessions_ics(
         [session],
         name=f"{session.title} – {session.cohort.title}",
         show_video=lambda _s: show_video,
         page_url=lambda _s: page_url,
+        invite=invite,
     )
 
 
@@ -137,7 +182,8 @@ def public_page_url(session: Session) -> str | None:
     return external_url("catalogue.cohort", cohort_id=session.cohort_id)
 
 
-def cohort_ics(cohort: Cohort, include_video_link: bool, *, locale: str | None = None) -> bytes:
+def cohort_ics(cohort: Cohort, include_video_link: bool, *, locale: str | None = None,
+               invite: Invitation | None = None) -> bytes:
     """The sessions of a cohort for the enrolment confirmation mail (same UIDs as the feeds).
 
     Cancelled sessions are left out: a new participant never had them in a calendar.
@@ -149,15 +195,17 @@ def cohort_ics(cohort: Cohort, include_video_link: bool, *, locale: str | None =
             description=cohort.programme.title,
             show_video=lambda _s: include_video_link,
             page_url=public_page_url,
+            invite=invite,
         )
 
 
-def cohort_attachment(cohort: Cohort, include_video_link: bool, *, locale: str | None = None) -> dict:
+def cohort_attachment(cohort: Cohort, include_video_link: bool, *, locale: str | None = None,
+                      invite: Invitation | None = None) -> dict:
     """``cohort_ics`` as an attachment for ``queue_mail(attachments=[...])`` (JSON-safe)."""
     return {
         "filename": f"bijeenkomsten-groep-{cohort.id}.ics",
         "content_type": "text/calendar",
-        "content": cohort_ics(cohort, include_video_link, locale=locale).decode("utf-8"),
+        "content": cohort_ics(cohort, include_video_link, locale=locale, invite=invite).decode("utf-8"),
     }
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -65,6 +67,7 @@ class Cohort(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity"),
         sa.CheckConstraint("seats_taken >= 0", name="seats_taken"),
+        sa.CheckConstraint("waitlist_counter >= 0", name="waitlist_counter"),
         sa.CheckConstraint(
             "enrol_opens_at IS NULL OR enrol_closes_at IS NULL OR enrol_closes_at > enrol_opens_at",
             name="enrol_window",
@@ -86,7 +89,8 @@ class Cohort(db.Model):
     # Seats held by pending, enrolled, offered and completed enrolments; changed only
     # by a conditional UPDATE so that concurrent enrolments can never overbook.
     seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Hands out strictly increasing waitlist numbers, again by one atomic UPDATE.
+    # The length of the waitlist: the last place in line (places are 1..n without gaps),
+    # changed only by the enrolment feature under the cohort's row lock.
     waitlist_counter: Mapped[int] = mapped_column(default=0, server_default="0")
     enrol_opens_at: Mapped[datetime | None]
     enrol_closes_at: Mapped[datetime | None]
@@ -174,7 +178,16 @@ class Session(db.Model):
 
     @property
     def ical_uid(self) -> str:
-        return f"session-{self.id}@welzijnscoach-academie"
+        """The event's UID in every feed, download and mail: unique across installations (RFC 5545)."""
+        return f"session-{self.id}@{installation_host()}"
+
+
+def installation_host() -> str:
+    """This installation's host (and port) from BASE_URL, so two installations never share a UID."""
+    if not has_app_context():
+        return "welzijnscoach-academie"
+    netloc = urlsplit(current_app.config["BASE_URL"]).netloc
+    return netloc.rsplit("@", 1)[-1].lower() or "welzijnscoach-academie"
 
 
 class SessionChange(db.Model):

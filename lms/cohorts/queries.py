@@ -11,6 +11,7 @@ from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, cohort_trainer
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
+from lms.regions.models import Municipality
 
 LIVE_STATUSES = (CohortStatus.DRAFT, CohortStatus.OPEN, CohortStatus.CLOSED)
 
@@ -80,7 +81,11 @@ def staff_cohort_query(*, programme_id=None, region_id=None, status=None, starts
 
 
 def catalogue_query(*, region_id=None, municipality_id=None, month: date | None = None, first_region_id=None):
-    """Open cohorts for the public catalogue, the viewer's own region first."""
+    """Open cohorts for the public catalogue, the viewer's own region first.
+
+    A cohort without a municipality serves its whole region, so it is listed under every
+    municipality of that region too.
+    """
     stmt = (
         sa.select(Cohort)
         .where(Cohort.status == CohortStatus.OPEN)
@@ -94,7 +99,11 @@ def catalogue_query(*, region_id=None, municipality_id=None, month: date | None 
     if region_id:
         stmt = stmt.where(Cohort.region_id == region_id)
     if municipality_id:
-        stmt = stmt.where(Cohort.municipality_id == municipality_id)
+        region_of = sa.select(Municipality.region_id).where(Municipality.id == municipality_id).scalar_subquery()
+        stmt = stmt.where(sa.or_(
+            Cohort.municipality_id == municipality_id,
+            sa.and_(Cohort.municipality_id.is_(None), Cohort.region_id == region_of),
+        ))
     if month:
         start = local_to_utc(month.replace(day=1), time(0, 0))
         next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)

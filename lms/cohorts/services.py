@@ -399,6 +399,9 @@ def add_session(actor, cohort: Cohort, data: SessionData, now: datetime) -> Sess
     cohort.sessions.append(session)
     refresh_starts_at(cohort)
     _check_window(cohort)
+    # A participant must notice a new session as much as a moved one (mail and calendar).
+    session.changes.append(SessionChange(actor_id=getattr(actor, "id", None), changed_at=now, kind="added",
+                                         before={}, after=snapshot(session, sorted(NOTICEABLE))))
     db.session.flush()
     _record_session(actor, "session.create", session, now, after=snapshot(session, SESSION_FIELDS))
     _announce(actor, session, "added", now, progress=False)

@@ -57,22 +57,64 @@ def waiting_interest() -> int:
     ).scalar_one()
 
 
+def open_for_enrolment(now: datetime):
+    """SQL: cohorts a coach can enrol in at ``now`` (published, the window open, not begun)."""
+    return sa.and_(
+        Cohort.status == CohortStatus.OPEN,
+        sa.or_(Cohort.enrol_opens_at.is_(None), Cohort.enrol_opens_at <= now),
+        sa.or_(Cohort.enrol_closes_at.is_(None), Cohort.enrol_closes_at > now),
+        Cohort.starts_at > now,
+    )
+
+
+def _tell(interest: Interest, cohort: Cohort, now: datetime) -> bool:
+    """One mail per wish, even when two processes tell at once (a conditional UPDATE)."""
+    told = db.session.execute(
+        sa.update(Interest).where(Interest.id == interest.id, Interest.notified_at.is_(None))
+        .values(notified_at=now).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if told:
+        db.session.expire(interest, ["notified_at"])
+        mail_to(interest.user, kind="interest_cohort_open", template="interest_cohort_open", now=now,
+                context={"cohort": cohort, "opened_at": cohort.enrol_opens_at or now,
+                         "first_session_at": cohort.first_session_at,
+                         "url": external_url("catalogue.cohort", cohort_id=cohort.id)})
+    return told
+
+
 def notify_interest(cohort: Cohort, now: datetime) -> int:
-    """When a cohort opens in a region, tell the coaches who asked for one there."""
+    """Tell the coaches who asked for a group of this cohort's programme in its region; returns how many."""
     interests = db.session.execute(
         sa.select(Interest).where(Interest.programme_id == cohort.programme_id, Interest.region_id == cohort.region_id,
                                   Interest.notified_at.is_(None)).options(joinedload(Interest.user))
     ).scalars().all()
-    for interest in interests:
-        interest.notified_at = now
-        mail_to(interest.user, kind="interest_cohort_open", template="interest_cohort_open", now=now,
-               context={"cohort": cohort, "url": external_url("catalogue.cohort", cohort_id=cohort.id)})
-    return len(interests)
+    return sum(_tell(interest, cohort, now) for interest in interests)
+
+
+def notify_opened_cohorts(now: datetime, cohort: Cohort | None = None) -> int:
+    """Tell waiting wishes about cohorts whose enrolment has opened by ``now`` (the earliest one each)."""
+    stmt = (
+        sa.select(Interest, Cohort)
+        .join(Cohort, sa.and_(Cohort.programme_id == Interest.programme_id, Cohort.region_id == Interest.region_id))
+        .where(Interest.notified_at.is_(None), open_for_enrolment(now))
+        .options(joinedload(Interest.user))
+        .order_by(Interest.id, Cohort.starts_at, Cohort.id)
+    )
+    if cohort is not None:
+        stmt = stmt.where(Cohort.id == cohort.id)
+    seen: set[int] = set()
+    told = 0
+    for interest, opened in db.session.execute(stmt).all():
+        if interest.id not in seen:
+            seen.add(interest.id)
+            told += _tell(interest, opened, now)
+    return told
 
 
 @cohort_opened.connect
 def _cohort_opened(_sender, *, cohort: Cohort, now: datetime, **_kwargs) -> None:
-    notify_interest(cohort, now)
+    """Published: tell them now if enrolment is open now; else the scheduler does once it opens."""
+    notify_opened_cohorts(now, cohort)
 
 
 def interested_programmes(user: User) -> set[int]:

@@ -26,7 +26,9 @@ class EnrolmentStatus(enum.StrEnum):
     COMPLETED = "completed"
 
 
-# Statuses that hold a seat in the cohort (counted in Cohort.seats_taken).
+# Statuses that hold a seat in the cohort (counted in Cohort.seats_taken). A completed
+# enrolment holds its seat unless it gave it back (``seat_released_at``, see
+# lms/enrolment/completion.py); ``Enrolment.holds_seat`` and ``seat_holding()`` say exactly.
 SEAT_HOLDING = (
     EnrolmentStatus.PENDING,
     EnrolmentStatus.ENROLLED,
@@ -41,7 +43,7 @@ ACTIVE = (
     EnrolmentStatus.OFFERED,
 )
 # The seat holders have the cohort's sessions in their calendar feed (and get notices of
-# changes); enrolled and completed coaches also see the video links.
+# changes; ``in_calendar()`` in SQL); enrolled and completed coaches also see the video links.
 IN_CALENDAR = SEAT_HOLDING
 SEES_VIDEO = (EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED)
 
@@ -64,22 +66,34 @@ def _status_in(*statuses: EnrolmentStatus) -> property:
     return property(lambda enrolment: enrolment.status in statuses)
 
 
+def _unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over the rows where ``where`` holds (a partial index on both databases)."""
+    return sa.Index(name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
 class Enrolment(db.Model):
+    # The invariants the database keeps (the others: lms/enrolment/invariants.py).
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
-        # At most one active enrolment per coach per programme, kept by the database.
-        sa.Index(
-            "uq_enrolment_active_per_programme",
-            "user_id",
-            "programme_id",
-            unique=True,
-            sqlite_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
-            postgresql_where=sa.text("status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
-        ),
+        # At most one active enrolment per coach per programme.
+        _unique_where("uq_enrolment_active_per_programme", "user_id", "programme_id",
+                      where="status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
+        # One coach per place in a cohort's waitlist.
+        _unique_where("uq_enrolment_waitlist_place", "cohort_id", "waitlist_position", where="status = 'waitlisted'"),
+        # A place in the line exactly while waiting in it.
         sa.CheckConstraint(
-            "status != 'waitlisted' OR waitlist_position IS NOT NULL",
+            "(status = 'waitlisted' AND waitlist_position IS NOT NULL AND waitlist_position >= 1)"
+            " OR (status != 'waitlisted' AND waitlist_position IS NULL)",
             name="waitlist_position",
         ),
+        # An offer has a moment it was made and a deadline; nothing else has a deadline.
+        sa.CheckConstraint(
+            "(status = 'offered' AND offered_at IS NOT NULL AND offer_expires_at IS NOT NULL)"
+            " OR (status != 'offered' AND offer_expires_at IS NULL)",
+            name="offer_deadline",
+        ),
+        # Only a completed enrolment gives its seat back while keeping its status.
+        sa.CheckConstraint("seat_released_at IS NULL OR status = 'completed'", name="seat_released"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +114,8 @@ class Enrolment(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None]
+    # A coach who completed before this cohort began (through make-ups elsewhere) gave the seat back.
+    seat_released_at: Mapped[datetime | None]
     is_overbooked: Mapped[bool] = mapped_column(default=False)
     anonymised_at: Mapped[datetime | None]
 
@@ -108,7 +124,6 @@ class Enrolment(db.Model):
     programme: Mapped[Programme] = relationship()
 
     # What the status means, for services and templates (never compare against strings).
-    holds_seat = _status_in(*SEAT_HOLDING)
     is_active = _status_in(*ACTIVE)
     is_enrolled = _status_in(EnrolmentStatus.ENROLLED)
     is_pending = _status_in(EnrolmentStatus.PENDING)
@@ -117,6 +132,10 @@ class Enrolment(db.Model):
     is_completed = _status_in(EnrolmentStatus.COMPLETED)
     is_ended = _status_in(EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)  # the coach may enrol again
     sees_video = _status_in(*SEES_VIDEO)
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING and self.seat_released_at is None
 
 
 class Interest(db.Model):
@@ -134,3 +153,13 @@ class Interest(db.Model):
     user: Mapped[User] = relationship()
     programme: Mapped[Programme] = relationship()
     region: Mapped[Region] = relationship()
+
+
+def seat_holding():
+    """SQL: the enrolments counted in their cohort's ``seats_taken`` (as ``Enrolment.holds_seat``)."""
+    return sa.and_(Enrolment.status.in_(SEAT_HOLDING), Enrolment.seat_released_at.is_(None))
+
+
+def in_calendar():
+    """SQL: the enrolments whose cohort's sessions are in the coach's calendar (the seat holders)."""
+    return seat_holding()

@@ -4,13 +4,14 @@ Enrolment mails tell a coach where their enrolment stands (enrolled, on the wait
 seat offered, moved, cancelled ...); the confirmations carry the cohort's sessions as an
 ``.ics`` file.
 
-Change notices: when a session moves, changes link, is cancelled or restored, or its
-cohort is cancelled. The cohort services record every change a participant must notice
+Change notices: when a session is added to a published cohort, moves, changes link, is
+cancelled or restored, or its cohort is cancelled. The cohort services record every change a participant must notice
 as a SessionChange and announce it (``session_changed``, ``cohort_cancelled`` in
 lms/domain.py); the receivers here queue the notices in the same transaction, so a change
 that is rolled back tells nobody anything. Each notice says what changed, old and new, in
 the recipient's language and in Dutch time, and carries an updated ``.ics`` (same UID,
-higher SEQUENCE) that moves or cancels the event in the recipient's calendar. The
+higher SEQUENCE) addressed to the recipient, an iTIP REQUEST that adds or moves the event
+in their calendar or a CANCEL that cancels it (RFC 5546). The
 SessionChanges it reports are marked ``notified_at``.
 
 Recipients are everyone who has the session in their calendar feed: coaches whose
@@ -31,10 +32,10 @@ from flask_babel import force_locale
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
-from lms.cohorts.ical import cohort_attachment, public_page_url, session_ics, sessions_ics
+from lms.cohorts.ical import cohort_attachment, invitation_for, public_page_url, session_ics, sessions_ics
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus
 from lms.domain import session_changed
-from lms.enrolment.models import IN_CALENDAR, Enrolment, EnrolmentStatus
+from lms.enrolment.models import Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
 from lms.notifications.services import queue_mail
 from lms.programmes.models import SessionKind
@@ -68,7 +69,8 @@ def notify_enrolment(enrolment: Enrolment, kind: EnrolmentMail, now: datetime, *
     cohort = db.session.get(Cohort, enrolment.cohort_id)
     attachments = []
     if kind in WITH_CALENDAR:
-        attachments = [cohort_attachment(cohort, include_video_link=True, locale=user.locale)]
+        attachments = [cohort_attachment(cohort, include_video_link=True, locale=user.locale,
+                                         invite=invitation_for(user))]
     mail_to(user, kind=f"enrolment_{kind}", template="enrolment", now=now, attachments=attachments, context={
         "kind": kind, "kinds": EnrolmentMail, "lists_sessions": kind in LISTS_SESSIONS,
         "user": user, "cohort": cohort, "enrolment": enrolment,
@@ -76,6 +78,8 @@ def notify_enrolment(enrolment: Enrolment, kind: EnrolmentMail, now: datetime, *
         "position": enrolment.waitlist_position,
         "url": external_url("catalogue.cohort", cohort_id=cohort.id),
         "start_url": external_url("main.index"),
+        "with_calendar": kind in WITH_CALENDAR,
+        "calendar_url": external_url("calendar.index"),  # where the coach subscribes to their own feed
         **extra,
     })
 
@@ -140,6 +144,12 @@ class Notice:
     old: SessionState
     new: SessionState
     reason: str | None = None
+    added: bool = False  # a new session: there was no old state
+
+    @property
+    def announced(self) -> bool:
+        """A new session that takes place (one added and cancelled before anyone heard tells nothing)."""
+        return self.added and self.new.status == SessionStatus.SCHEDULED
 
     @property
     def cancelled(self) -> bool:
@@ -166,12 +176,14 @@ class Notice:
 
     @property
     def changed(self) -> bool:
+        if self.added:
+            return self.announced
         return self.cancelled or self.restored or self.time_changed or self.place_changed or self.link_changed
 
     @property
     def link_only(self) -> bool:
         return (self.link_changed and not self.place_changed and not self.time_changed
-                and not self.cancelled and not self.restored)
+                and not self.cancelled and not self.restored and not self.added)
 
     def concerns_future(self, now: datetime) -> bool:
         """Corrections to a session that is over tell nobody anything they can act on."""
@@ -195,7 +207,7 @@ def session_recipients(cohort: Cohort) -> list[Recipient]:
     enrolments = db.session.execute(
         sa.select(Enrolment)
         .join(Enrolment.user)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(IN_CALENDAR),
+        .where(Enrolment.cohort_id == cohort.id, in_calendar(),
                User.is_active.is_(True), User.erased_at.is_(None))
         .options(contains_eager(Enrolment.user))
         .order_by(Enrolment.user_id)
@@ -232,7 +244,8 @@ def notify_session_change(session: Session, now: datetime) -> int:
     for change in pending:
         change.notified_at = now
     reason = next((c.after.get("reason") for c in reversed(pending) if c.kind == "cancelled" and c.after), None)
-    notice = Notice(session, state_before(session, pending), SessionState.of(session), reason)
+    added = any(c.kind == "added" for c in pending)
+    notice = Notice(session, state_before(session, pending), SessionState.of(session), reason, added)
     cohort = session.cohort
     if not notice.changed or not notice.concerns_future(now):
         return 0
@@ -240,18 +253,16 @@ def notify_session_change(session: Session, now: datetime) -> int:
         # A draft is in nobody's calendar yet (planning it tells nobody anything); a
         # cancelled cohort's people have been told that nothing takes place.
         return 0
-    attachments: dict[tuple[str, bool], dict] = {}
     queued = 0
     for recipient in session_recipients(cohort):
         if notice.link_only and not recipient.sees_video:
             continue  # their calendar and their mail show no link; nothing for them changed
         user = recipient.user
-        key = (user.locale, recipient.sees_video)
-        if key not in attachments:
-            with force_locale(user.locale):
-                content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session))
-            attachments[key] = _ics(content, f"bijeenkomst-{session.id}.ics")
-        mail_to(user, kind="session_change", template="session_change", now=now, attachments=[attachments[key]],
+        with force_locale(user.locale):
+            content = session_ics(session, show_video=recipient.sees_video, page_url=public_page_url(session),
+                                  invite=invitation_for(user, cancel=notice.cancelled))
+        attachment = _ics(content, f"bijeenkomst-{session.id}.ics")
+        mail_to(user, kind="session_change", template="session_change", now=now, attachments=[attachment],
                context={"role": recipient.role, "sees_video": recipient.sees_video, "notice": notice,
                         "session": session, "cohort": cohort, "programme": cohort.programme,
                         "url": _page_url(recipient, cohort)})
@@ -261,8 +272,8 @@ def notify_session_change(session: Session, now: datetime) -> int:
 
 @session_changed.connect
 def _tell_participants(_sender, *, session: Session, kind: str, now: datetime, **_kwargs) -> None:
-    """A session changed, was cancelled or restored: tell everyone who has it in their calendar."""
-    if kind in ("changed", "cancelled", "restored"):
+    """A session was added, changed, cancelled or restored: tell everyone who has it in their calendar."""
+    if kind in ("added", "changed", "cancelled", "restored"):
         notify_session_change(session, now)
 
 
@@ -289,18 +300,15 @@ def notify_cohort_cancelled(cohort: Cohort, enrolments: list[Enrolment], previou
     ]
     recipients += [Recipient(t, "trainer", False) for t in cohort.trainers if _reachable(t)]
 
-    attachments: dict[str, dict] = {}
     queued = 0
     for recipient in recipients:
         user = recipient.user
         files = []
         if upcoming and recipient.had_sessions:
-            if user.locale not in attachments:
-                with force_locale(user.locale):
-                    content = sessions_ics(upcoming, name=cohort.title, description=cohort.programme.title,
-                                           page_url=public_page_url)
-                attachments[user.locale] = _ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")
-            files = [attachments[user.locale]]
+            with force_locale(user.locale):
+                content = sessions_ics(upcoming, name=cohort.title, description=cohort.programme.title,
+                                       page_url=public_page_url, invite=invitation_for(user, cancel=True))
+            files = [_ics(content, f"bijeenkomsten-groep-{cohort.id}.ics")]
         mail_to(user, kind="cohort_cancelled", template="cohort_cancelled", now=now, attachments=files,
                context={"role": recipient.role, "was_waitlisted": not recipient.had_sessions, "cohort": cohort,
                         "programme": cohort.programme, "reason": reason, "sessions": upcoming,

@@ -15,17 +15,19 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.i18n import fmt_datetime
+from lms.i18n import fmt_datetime, local_to_utc, to_local
 
 # Enrolments that count for a coach who may not enrol in the programme again.
 TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
 
 
 def cancellation_deadline(cohort: Cohort) -> datetime | None:
+    """N days before the first session, at the same wall-clock time in Amsterdam (across a DST change too)."""
     first = cohort.first_session_at
     if first is None:
         return None
-    return first - timedelta(days=cohort.programme.cancellation_deadline_days)
+    local = to_local(first)
+    return local_to_utc(local.date() - timedelta(days=cohort.programme.cancellation_deadline_days), local.time())
 
 
 def enrolment_window_problem(cohort: Cohort, now: datetime) -> str | None:
@@ -110,6 +112,7 @@ def active_enrolments(cohort: Cohort) -> list[Enrolment]:
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE))
         .options(joinedload(Enrolment.user))
         .order_by(Enrolment.created_at, Enrolment.id)
+        .execution_options(populate_existing=True)  # as committed, not as this request last saw them
     ).scalars())
 
 
@@ -153,7 +156,7 @@ def roster_csv(cohort: Cohort) -> str:
             writer.writerow([
                 e.user.name, e.user.email, e.user.organisation.name if e.user.organisation else "",
                 e.user.municipality.name if e.user.municipality else "", str(STATUS_LABELS[status]),
-                e.waitlist_position or "", e.user.registration_number or "",
+                e.waitlist_position if e.is_waitlisted else "", e.user.registration_number or "",
                 (e.enrolled_at or e.created_at).date().isoformat(),
             ])
     return out.getvalue()

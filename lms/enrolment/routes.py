@@ -140,7 +140,11 @@ def accept(enrolment_id: int):
     enrolment = _own_enrolment_or_404(enrolment_id)
     cohort = enrolment.cohort
     now = clock.now()
-    if perform(None, lambda: accept_offer(current_user, enrolment, now)):
+    outcome = perform(None, lambda: accept_offer(current_user, enrolment, now))
+    if outcome and outcome.result.is_pending:
+        flash(_("You have accepted the seat. Your enrolment now awaits approval by staff; your seat is held "
+                "until then."), "success")
+    elif outcome:
         flash(_("You have accepted the seat. Welcome to the group!"), "success")
     else:
         expire_offers(now, cohort)  # refused because the offer ran out: it still passes on to the next in line

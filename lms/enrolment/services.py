@@ -10,10 +10,13 @@ State diagram of an enrolment (``status``)::
                       └─leave─▶ cancelled
     pending / enrolled / offered ─cancel─▶ cancelled (the seat goes to the next in line)
     every active enrolment ─cohort cancelled─▶ cancelled
+    cancelled / rejected ─enrol again, or staff add─▶ as (enrol), the same row
 
-Seats are counted in ``Cohort.seats_taken`` and changed only by conditional UPDATE
-statements (lms/enrolment/seats.py), so concurrent requests can never take more seats
-than there are; the waitlist (offers and their expiry) is lms/enrolment/waitlist.py.
+Each transition holds the cohort's row lock and moves the enrolment on with one
+conditional UPDATE (lms/enrolment/seats.py), so a double click or two staff members at
+once apply it once: one seat, one mail, one audit event. The invariants this keeps are in
+the package's docstring (lms/enrolment/__init__.py); the waitlist (offers and their
+expiry) is lms/enrolment/waitlist.py.
 """
 
 from __future__ import annotations
@@ -41,12 +44,24 @@ from lms.enrolment.queries import (
     overlapping_sessions,
     own_enrolment,
 )
-from lms.enrolment.seats import claim, force_seat, free_all_seats, next_waitlist_number, release_seat, take_seat
+from lms.enrolment.seats import (
+    claim,
+    close_up,
+    empty_cohort,
+    force_seat,
+    join_waitlist,
+    lock_cohort,
+    lock_cohorts,
+    release_seat,
+    reread,
+    take_seat,
+)
 from lms.enrolment.waitlist import expire_offers, offer_next
 from lms.extensions import db
 
 register_audit(
     actions={
+        "enrolment.enrol": (_l("Enrolled"),),
         "enrolment.add": (_l("Coach added to a cohort"), _l("%(cohort)s: %(coach)s")),
         "enrolment.approve": (_l("Enrolment approved"),),
         "enrolment.reject": (_l("Enrolment rejected"),),
@@ -60,6 +75,8 @@ register_audit(
         "overbooked": _l("Overbooked"),
     },
 )
+
+ENDED = (EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)
 
 
 class EnrolmentError(DomainError):
@@ -82,19 +99,59 @@ def _record(actor, action: str, enrolment: Enrolment, now: datetime, *, before: 
     record(actor, action, enrolment, now=now, summary=title, params={"name": title}, before=before, after=after)
 
 
-# Coach actions -----------------------------------------------------------------------
+def _locked(enrolment: Enrolment) -> Enrolment:
+    """Lock the enrolment's cohort and read the enrolment as it is now."""
+    lock_cohort(enrolment.cohort)
+    return reread(enrolment)
+
+
+def _changed_meanwhile() -> EnrolmentError:
+    return EnrolmentError(_("This enrolment was changed in the meantime. Please reload the page."))
+
+
+# Starting an enrolment: a coach enrols, or staff add one -------------------------------
+
+
+def _existing(user: User, cohort: Cohort, already: str) -> Enrolment | None:
+    """The coach's enrolment in this cohort, if it ended (it is used again); refuses a live one."""
+    existing = own_enrolment(user, cohort)
+    if existing is None:
+        return None
+    reread(existing)
+    if existing.status in TAKEN:
+        raise EnrolmentError(already)
+    return existing
+
+
+def _start(user: User, cohort: Cohort, existing: Enrolment | None, now: datetime, **values) -> Enrolment:
+    """Insert the enrolment, or start the ended one again only if it is still ended (never twice)."""
+    values = {
+        # Nothing of an earlier round carries over.
+        "created_at": now, "updated_at": now, "enrolled_at": None, "decided_at": None, "decided_by_id": None,
+        "offered_at": None, "offer_expires_at": None, "offer_reminded_at": None, "cancelled_at": None,
+        "cancel_reason": None, "cancelled_by_id": None, "completed_at": None, "seat_released_at": None,
+        "waitlist_position": None, "is_overbooked": False,
+        **values,
+    }
+    if existing is None:
+        enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, programme_id=cohort.programme_id, **values)
+        db.session.add(enrolment)
+        db.session.flush()  # a second submit of the same coach fails here (unique per cohort)
+        return enrolment
+    if not claim(existing, ENDED, **values):
+        raise _changed_meanwhile()
+    return existing
 
 
 def enrol(user: User, cohort: Cohort, now: datetime) -> EnrolResult:
     """Enrol a coach: a seat if one is free (pending where approval is needed), else the waitlist."""
     if not user.has_role(Role.COACH):
         raise EnrolmentError(_("Only coaches can enrol in a group."))
+    lock_cohort(cohort)
     problem = enrolment_window_problem(cohort, now)
     if problem:
         raise EnrolmentError(problem)
-    existing = own_enrolment(user, cohort)
-    if existing is not None and existing.status in TAKEN:
-        raise EnrolmentError(_("You are already enrolled in this group."))
+    existing = _existing(user, cohort, _("You are already enrolled in this group."))
     other = db.session.execute(
         sa.select(Enrolment).where(
             Enrolment.user_id == user.id, Enrolment.programme_id == cohort.programme_id,
@@ -107,36 +164,64 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> EnrolResult:
         raise EnrolmentError(_("You are already enrolled in another group of this programme: %(title)s. "
                                "Cancel that enrolment first if you want to switch.", title=other.cohort.title))
     overlaps = overlapping_sessions(user, cohort)
-
-    enrolment = existing or Enrolment(cohort_id=cohort.id, user_id=user.id, programme_id=cohort.programme_id,
-                                      created_at=now)
-    if existing is None:
-        db.session.add(enrolment)
-    # The row goes in first: a second submit of the same coach fails here, before taking a seat.
-    enrolment.status = EnrolmentStatus.WAITLISTED
-    enrolment.waitlist_position = 0
-    enrolment.cancelled_at = enrolment.cancel_reason = enrolment.cancelled_by_id = None
-    enrolment.offered_at = enrolment.offer_expires_at = enrolment.offer_reminded_at = None
-    enrolment.created_at = now
-    db.session.flush()
     if take_seat(cohort):
-        needs_approval = cohort.programme.requires_approval
-        enrolment.status = EnrolmentStatus.PENDING if needs_approval else EnrolmentStatus.ENROLLED
-        enrolment.waitlist_position = None
-        if not needs_approval:
-            enrolment.enrolled_at = now
+        if cohort.programme.requires_approval:
+            values = {"status": EnrolmentStatus.PENDING}
+        else:
+            values = {"status": EnrolmentStatus.ENROLLED, "enrolled_at": now}
     else:
-        enrolment.waitlist_position = next_waitlist_number(cohort)
-    enrolment.updated_at = now
-    db.session.flush()
-    notify_enrolment(enrolment, EnrolmentMail(enrolment.status.value), now)
+        values = {"status": EnrolmentStatus.WAITLISTED, "waitlist_position": join_waitlist(cohort)}
+    before = {"status": existing.status.value} if existing is not None else None
+    enrolment = _start(user, cohort, existing, now, **values)
+    _record(user, "enrolment.enrol", enrolment, now, before=before, after={"status": values["status"].value})
+    notify_enrolment(enrolment, EnrolmentMail(values["status"].value), now)
     return EnrolResult(enrolment, overlaps)
+
+
+def _seat_for_staff(cohort: Cohort, overbook: bool) -> bool:
+    """Staff place a coach: a free seat, or one beyond the capacity once they confirmed; True if beyond."""
+    if take_seat(cohort):
+        return False
+    if not overbook:
+        raise NeedsOverbooking()
+    force_seat(cohort)
+    return True
+
+
+def add_coach(actor: User, cohort: Cohort, user: User, now: datetime, overbook: bool = False) -> Enrolment:
+    """Staff place a coach in a cohort; beyond capacity only with ``overbook``."""
+    if not user.has_role(Role.COACH):
+        raise EnrolmentError(_("%(name)s is not a coach.", name=user.name))
+    lock_cohort(cohort)
+    if cohort.is_over:
+        raise EnrolmentError(_("Coaches cannot be added to a cancelled or completed group."))
+    existing = _existing(user, cohort, _("%(name)s is already in this group.", name=user.name))
+    clash = db.session.execute(
+        sa.select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.programme_id == cohort.programme_id,
+                                      Enrolment.cohort_id != cohort.id, Enrolment.status.in_(ACTIVE))
+    ).first()
+    if clash:
+        raise EnrolmentError(_("%(name)s is already enrolled in another group of this programme; move that "
+                               "enrolment instead.", name=user.name))
+    overbooked = _seat_for_staff(cohort, overbook)
+    before = {"status": existing.status.value} if existing is not None else None
+    enrolment = _start(user, cohort, existing, now, status=EnrolmentStatus.ENROLLED, enrolled_at=now,
+                       decided_at=now, decided_by_id=actor.id, is_overbooked=overbooked)
+    record(actor, "enrolment.add", enrolment, now=now, summary=f"{cohort.title}: {user.name}",
+           params={"cohort": cohort.title, "coach": user.name},
+           before=before, after={"status": "enrolled", "overbooked": overbooked})
+    notify_enrolment(enrolment, EnrolmentMail.ENROLLED, now)
+    return enrolment
+
+
+# Coach actions -----------------------------------------------------------------------
 
 
 def cancel_by_coach(user: User, enrolment: Enrolment, now: datetime) -> None:
     """A coach cancels their own enrolment, or leaves the waitlist, until the deadline."""
     if enrolment.user_id != user.id:
         raise EnrolmentError(_("This is not your enrolment."))
+    _locked(enrolment)
     if enrolment.status not in ACTIVE:
         raise EnrolmentError(_("This enrolment is no longer active."))
     if not can_cancel_self(enrolment, now):
@@ -146,20 +231,26 @@ def cancel_by_coach(user: User, enrolment: Enrolment, now: datetime) -> None:
 
 
 def cancel_by_staff(actor: User, enrolment: Enrolment, reason: str, now: datetime) -> None:
+    _locked(enrolment)
     if enrolment.status not in TAKEN:
         raise EnrolmentError(_("This enrolment is no longer active."))
     _cancel(actor, enrolment, reason, now)
 
 
 def _cancel(actor, enrolment: Enrolment, reason: str, now: datetime) -> None:
+    """End an enrolment (its cohort locked): its seat goes to the next in line, its place in line closes up."""
     held_seat = enrolment.holds_seat
+    place = enrolment.waitlist_position
     before = enrolment.status
     cohort = enrolment.cohort
     if not claim(enrolment, [before], status=EnrolmentStatus.CANCELLED, cancelled_at=now, cancel_reason=reason,
-                 cancelled_by_id=actor.id, waitlist_position=None, offer_expires_at=None, updated_at=now):
-        raise EnrolmentError(_("This enrolment was changed in the meantime. Please reload the page."))
+                 cancelled_by_id=actor.id, waitlist_position=None, offer_expires_at=None, seat_released_at=None,
+                 updated_at=now):
+        raise _changed_meanwhile()
     if held_seat:
         release_seat(cohort)
+    if place is not None:
+        close_up(cohort, place)
     _record(actor, "enrolment.cancel", enrolment, now, before={"status": before.value},
             after={"status": "cancelled", "reason": reason})
     notify_enrolment(enrolment, EnrolmentMail.CANCELLED, now, reason=reason)
@@ -167,22 +258,29 @@ def _cancel(actor, enrolment: Enrolment, reason: str, now: datetime) -> None:
         offer_next(cohort, now)
 
 
-def accept_offer(user: User, enrolment: Enrolment, now: datetime) -> None:
+def accept_offer(user: User, enrolment: Enrolment, now: datetime) -> Enrolment:
+    """The coach takes the seat offered: enrolled, or pending where the programme needs approval."""
     if enrolment.user_id != user.id:
         raise EnrolmentError(_("This is not your enrolment."))
+    lock_cohort(enrolment.cohort)
     expire_offers(now, enrolment.cohort)
+    reread(enrolment)
     if enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError(_("This offer is no longer open."))
-    target = EnrolmentStatus.PENDING if enrolment.programme.requires_approval else EnrolmentStatus.ENROLLED
-    if not claim(enrolment, [EnrolmentStatus.OFFERED], status=target, enrolled_at=now, offer_expires_at=None,
-                 updated_at=now):
+    if enrolment.programme.requires_approval:
+        values = {"status": EnrolmentStatus.PENDING}
+    else:
+        values = {"status": EnrolmentStatus.ENROLLED, "enrolled_at": now}
+    if not claim(enrolment, [EnrolmentStatus.OFFERED], offer_expires_at=None, updated_at=now, **values):
         raise EnrolmentError(_("This offer is no longer open."))
-    notify_enrolment(enrolment, EnrolmentMail(target.value), now)
+    notify_enrolment(enrolment, EnrolmentMail(values["status"].value), now)
+    return enrolment
 
 
 def decline_offer(user: User, enrolment: Enrolment, now: datetime) -> None:
     if enrolment.user_id != user.id:
         raise EnrolmentError(_("This is not your enrolment."))
+    _locked(enrolment)
     if enrolment.status != EnrolmentStatus.OFFERED:
         raise EnrolmentError(_("This offer is no longer open."))
     _cancel(user, enrolment, _("Offer declined"), now)
@@ -192,6 +290,7 @@ def decline_offer(user: User, enrolment: Enrolment, now: datetime) -> None:
 
 
 def approve(actor: User, enrolment: Enrolment, now: datetime) -> None:
+    # No counter changes: the conditional UPDATE alone makes it happen once.
     if not claim(enrolment, [EnrolmentStatus.PENDING], status=EnrolmentStatus.ENROLLED, enrolled_at=now,
                  decided_at=now, decided_by_id=actor.id, updated_at=now):
         raise EnrolmentError(_("This enrolment is not waiting for approval."))
@@ -201,6 +300,7 @@ def approve(actor: User, enrolment: Enrolment, now: datetime) -> None:
 
 def reject(actor: User, enrolment: Enrolment, reason: str, now: datetime) -> None:
     cohort = enrolment.cohort
+    lock_cohort(cohort)
     if not claim(enrolment, [EnrolmentStatus.PENDING], status=EnrolmentStatus.REJECTED, decided_at=now,
                  decided_by_id=actor.id, cancel_reason=reason, updated_at=now):
         raise EnrolmentError(_("This enrolment is not waiting for approval."))
@@ -211,54 +311,6 @@ def reject(actor: User, enrolment: Enrolment, reason: str, now: datetime) -> Non
     offer_next(cohort, now)
 
 
-def _seat_for_staff(cohort: Cohort, enrolment: Enrolment, overbook: bool) -> None:
-    """Staff place a coach: a free seat, or one beyond the capacity once they confirmed."""
-    if not take_seat(cohort):
-        if not overbook:
-            raise NeedsOverbooking()
-        force_seat(cohort)
-        enrolment.is_overbooked = True
-
-
-def add_coach(actor: User, cohort: Cohort, user: User, now: datetime, overbook: bool = False) -> Enrolment:
-    """Staff place a coach in a cohort; beyond capacity only with ``overbook``."""
-    if not user.has_role(Role.COACH):
-        raise EnrolmentError(_("%(name)s is not a coach.", name=user.name))
-    if cohort.is_over:
-        raise EnrolmentError(_("Coaches cannot be added to a cancelled or completed group."))
-    existing = own_enrolment(user, cohort)
-    if existing is not None and existing.status in TAKEN:
-        raise EnrolmentError(_("%(name)s is already in this group.", name=user.name))
-    clash = db.session.execute(
-        sa.select(Enrolment.id).where(Enrolment.user_id == user.id, Enrolment.programme_id == cohort.programme_id,
-                                      Enrolment.cohort_id != cohort.id, Enrolment.status.in_(ACTIVE))
-    ).first()
-    if clash:
-        raise EnrolmentError(_("%(name)s is already enrolled in another group of this programme; move that "
-                               "enrolment instead.", name=user.name))
-    enrolment = existing or Enrolment(cohort_id=cohort.id, user_id=user.id, programme_id=cohort.programme_id,
-                                      created_at=now)
-    before = {"status": existing.status.value} if existing is not None else None
-    if existing is None:
-        db.session.add(enrolment)
-    enrolment.status = EnrolmentStatus.WAITLISTED
-    enrolment.waitlist_position = 0
-    db.session.flush()
-    _seat_for_staff(cohort, enrolment, overbook)
-    enrolment.status = EnrolmentStatus.ENROLLED
-    enrolment.waitlist_position = None
-    enrolment.enrolled_at = now
-    enrolment.decided_at, enrolment.decided_by_id = now, actor.id
-    enrolment.cancelled_at = enrolment.cancel_reason = None
-    enrolment.updated_at = now
-    db.session.flush()
-    record(actor, "enrolment.add", enrolment, now=now, summary=f"{cohort.title}: {user.name}",
-           params={"cohort": cohort.title, "coach": user.name},
-           before=before, after={"status": "enrolled", "overbooked": enrolment.is_overbooked})
-    notify_enrolment(enrolment, EnrolmentMail.ENROLLED, now)
-    return enrolment
-
-
 def move(actor: User, enrolment: Enrolment, target: Cohort, now: datetime, overbook: bool = False) -> None:
     """Move an enrolment to another cohort of the same programme, keeping the coach's place."""
     source = enrolment.cohort
@@ -266,30 +318,33 @@ def move(actor: User, enrolment: Enrolment, target: Cohort, now: datetime, overb
         raise EnrolmentError(_("Choose another group."), "cohort_id")
     if target.programme_id != source.programme_id:
         raise EnrolmentError(_("An enrolment can only move to a group of the same programme."), "cohort_id")
+    lock_cohorts([source, target])
+    reread(enrolment)
     if target.is_over or target.is_draft:
         raise EnrolmentError(_("The chosen group does not take participants."), "cohort_id")
-    if enrolment.status not in ACTIVE:
+    if enrolment.status not in ACTIVE or enrolment.cohort_id != source.id:
         raise EnrolmentError(_("Only active enrolments can be moved."), "cohort_id")
     if own_enrolment(enrolment.user, target) is not None:
         raise EnrolmentError(_("%(name)s already has an enrolment in that group.", name=enrolment.user.name),
                              "cohort_id")
     held_seat = enrolment.holds_seat
-    _seat_for_staff(target, enrolment, overbook)
-    before = {"cohort_id": source.id, "status": enrolment.status.value}
-    enrolment.cohort_id = target.id
-    enrolment.cohort = target
-    if enrolment.status in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.OFFERED):
-        enrolment.status = EnrolmentStatus.ENROLLED
-        enrolment.enrolled_at = now
-    enrolment.waitlist_position = None
-    enrolment.offer_expires_at = None
-    enrolment.updated_at = now
-    db.session.flush()
+    place = enrolment.waitlist_position
+    before = enrolment.status
+    overbooked = _seat_for_staff(target, overbook)
+    values = {"cohort_id": target.id, "waitlist_position": None, "offer_expires_at": None,
+              "is_overbooked": overbooked, "updated_at": now}
+    if before in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.OFFERED):
+        values.update(status=EnrolmentStatus.ENROLLED, enrolled_at=now)
+    if not claim(enrolment, [before], **values):
+        raise _changed_meanwhile()
     if held_seat:
         release_seat(source)
+    if place is not None:
+        close_up(source, place)
     record(actor, "enrolment.move", enrolment, now=now, summary=f"{source.title} → {target.title}",
            params={"source": source.title, "target": target.title},
-           before=before, after={"cohort_id": target.id, "status": enrolment.status.value})
+           before={"cohort_id": source.id, "status": before.value},
+           after={"cohort_id": target.id, "status": enrolment.status.value})
     notify_enrolment(enrolment, EnrolmentMail.MOVED, now, previous=source)
     if held_seat:
         offer_next(source, now)
@@ -300,16 +355,27 @@ def move(actor: User, enrolment: Enrolment, target: Cohort, now: datetime, overb
 
 @cohort_cancelled.connect
 def end_enrolments(_sender, *, cohort: Cohort, reason: str, now: datetime, actor=None, **_kwargs) -> list[Enrolment]:
-    """The cohort was cancelled: every active enrolment ends with it, and everyone is told."""
+    """The cohort was cancelled: every active enrolment ends with it, nobody holds a seat, everyone is told."""
+    lock_cohort(cohort)
     enrolments = active_enrolments(cohort)
     previous = {e.id: e.status for e in enrolments}
+    mine = (Enrolment.cohort_id == cohort.id,)
+    db.session.execute(
+        sa.update(Enrolment).where(*mine, Enrolment.status.in_(ACTIVE))
+        .values(status=EnrolmentStatus.CANCELLED, cancelled_at=now, cancel_reason=reason,
+                cancelled_by_id=getattr(actor, "id", None), waitlist_position=None, offer_expires_at=None,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Who completed the programme elsewhere keeps that, but not a seat in a group that will not take place.
+    db.session.execute(
+        sa.update(Enrolment).where(*mine, Enrolment.status == EnrolmentStatus.COMPLETED,
+                                   Enrolment.seat_released_at.is_(None))
+        .values(seat_released_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    empty_cohort(cohort)
     for enrolment in enrolments:
-        enrolment.status = EnrolmentStatus.CANCELLED
-        enrolment.cancelled_at = now
-        enrolment.cancel_reason = reason
-        enrolment.cancelled_by_id = getattr(actor, "id", None)
-        enrolment.waitlist_position = None
-        enrolment.offer_expires_at = None
-    free_all_seats(cohort)
+        db.session.expire(enrolment)
     notify_cohort_cancelled(cohort, enrolments, previous, reason, now)
     return enrolments

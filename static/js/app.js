@@ -23,6 +23,51 @@
     flash(document.body.dataset.networkMessage);
   });
 
+  // A table too wide for the screen scrolls inside its own box (.table-wrap). While it does, the
+  // box is a labelled region that takes the focus, so it can be scrolled with the keyboard too.
+  function headingBefore(box) {
+    var caption = box.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    for (var el = box; el && el !== document.body; el = el.parentElement) {
+      for (var prev = el.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        var headings = /^H[1-6]$/.test(prev.tagName) ? [prev] : prev.querySelectorAll("h1, h2, h3, h4, h5, h6");
+        if (headings.length) return headings[headings.length - 1].textContent.replace(/\s+/g, " ").trim();
+      }
+    }
+    return document.body.dataset.tableLabel;
+  }
+
+  function markScrollBoxes() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.dataset.scrollBox = "true";
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-labelledby")) box.setAttribute("aria-label", headingBefore(box));
+      } else if (!scrolls && box.dataset.scrollBox) {
+        delete box.dataset.scrollBox;
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  var pending = false;
+  function markSoon() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      markScrollBoxes();
+    });
+  }
+
+  markScrollBoxes();
+  window.addEventListener("resize", markSoon);
+  document.addEventListener("htmx:afterSettle", markSoon);
+
   // Buttons with data-confirm ask before a destructive action (the server asks again where it matters).
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");

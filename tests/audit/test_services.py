@@ -257,3 +257,18 @@ def test_filters(make_user, now):
     assert actions(actor="a%") == []  # wildcards are plain text
     assert actions(date_from=date(2026, 3, 29), date_to=date(2026, 3, 29)) == ["user.update"]
     assert actions(date_to=date(2026, 3, 28)) == ["cohort.update"]
+
+
+def test_an_event_about_the_logged_in_account_is_about_a_user(app, make_user, now):
+    """current_user is a proxy; the event names the account, not the proxy ("localproxy #52")."""
+    from flask_login import current_user, login_user
+
+    from lms.audit.labels import object_label
+    from lms.audit.services import record
+
+    user = make_user()
+    with app.test_request_context("/"):
+        login_user(user)
+        event = record(current_user, "user.update", current_user, now=now)
+    assert (event.object_type, event.object_id) == ("user", user.id)
+    assert object_label("localproxy") == object_label("user")

@@ -15,6 +15,7 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import local_to_utc
 from lms.programmes.models import SessionKind
+from tests.factories import offer_fields
 
 # A fixed "now" for the feeds, before both DST changes of 2026.
 FEED_NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -75,7 +76,8 @@ def dst_cohort(make_cohort, add_session, users):
 
 
 def enrol(cohort, user, status: EnrolmentStatus = EnrolmentStatus.ENROLLED) -> Enrolment:
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
+    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
+                          **(offer_fields(cohort) if status == EnrolmentStatus.OFFERED else {}))
     if status == EnrolmentStatus.WAITLISTED:
         cohort.waitlist_counter += 1
         enrolment.waitlist_position = cohort.waitlist_counter

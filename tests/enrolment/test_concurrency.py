@@ -1,4 +1,9 @@
-"""No overbooking, ever: many coaches enrol at the same moment through the real HTTP stack."""
+"""No overbooking, ever: many requests at the same moment through the real HTTP stack.
+
+Many coaches enrolling at once never take more seats than there are; one coach (or one
+staff member adding a coach) sending the same thing ten times at once, round after round,
+gets exactly one enrolment, one seat, one mail and one audit event each round.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,13 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from lms.audit.models import AuditEvent
 from lms.auth.models import Role, User, UserRole
+from lms.cohorts.models import Cohort
 from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.services import cancel_by_coach, cancel_by_staff
 from lms.extensions import db
+from lms.notifications.models import OutboxMail
 from tests.factories import PASSWORD, password_hash
 
 pytestmark = pytest.mark.slow
@@ -21,6 +30,8 @@ pytestmark = pytest.mark.slow
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 ATTEMPTS = 110
 CAPACITY = 20
+AT_ONCE = 10
+ROUNDS = 20
 
 
 def _logged_in_session(base: str, email: str) -> tuple[requests.Session, str]:
@@ -105,3 +116,83 @@ def test_same_coach_submitting_twice_at_once(app, live_server, make_cohort, crow
     assert len(rows) == 1 and rows[0].status == EnrolmentStatus.ENROLLED
     db.session.refresh(cohort)
     assert cohort.seats_taken == 1
+
+
+# The same request ten times at once, twenty rounds -----------------------------------------
+
+
+def _clone(session: requests.Session) -> requests.Session:
+    """Another client with the same login (one requests.Session per thread)."""
+    twin = requests.Session()
+    twin.cookies.update(session.cookies)
+    return twin
+
+
+def _at_once(session: requests.Session, token: str, url: str, data: dict | None = None) -> list[int]:
+    clients = [_clone(session) for _ in range(AT_ONCE)]
+    start = threading.Barrier(AT_ONCE)
+
+    def attempt(client):
+        start.wait()
+        return client.post(url, data=data, headers={"X-CSRFToken": token}, allow_redirects=False,
+                           timeout=120).status_code
+
+    with ThreadPoolExecutor(max_workers=AT_ONCE) as pool:
+        return list(pool.map(attempt, clients))
+
+
+def _tally(cohort: Cohort, coach: User, mail_kind: str, action: str) -> dict:
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == coach.id)
+    ).scalars().all()
+    return {
+        "enrolments": [(e.id, e.status) for e in rows],
+        "seats": db.session.get(Cohort, cohort.id).seats_taken,
+        "mails": db.session.execute(sa.select(sa.func.count(OutboxMail.id)).where(
+            OutboxMail.user_id == coach.id, OutboxMail.kind == mail_kind)).scalar_one(),
+        "events": db.session.execute(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == action, AuditEvent.object_type == "enrolment")).scalar_one(),
+    }
+
+
+def _rounds(cohort, coach, send, end, mail_kind: str, action: str) -> None:
+    """Each round: the enrolment ended, then the same request AT_ONCE times: one of everything more."""
+    for round_ in range(ROUNDS):
+        before = _tally(cohort, coach, mail_kind, action)
+        statuses = send()
+        after = _tally(cohort, coach, mail_kind, action)
+        assert all(status < 500 for status in statuses), (round_, statuses)
+        [(enrolment_id, status)] = after["enrolments"]  # one row, the same one every round
+        assert status == EnrolmentStatus.ENROLLED, round_
+        assert after["seats"] == 1, (round_, after)
+        assert after["mails"] == before["mails"] + 1, (round_, after)
+        assert after["events"] == before["events"] + 1, (round_, after)
+        end(db.session.get(Enrolment, enrolment_id))
+        db.session.commit()
+        assert _tally(cohort, coach, mail_kind, action)["seats"] == 0
+
+
+def test_re_enrolling_ten_times_at_once_takes_one_seat(app, live_server, make_cohort, crowd, now):
+    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+    cohort = make_cohort(capacity=CAPACITY, enrol_opens_at=now - timedelta(days=30))
+    coach = crowd[0]
+    session, token = _logged_in_session(live_server.url, coach.email)
+    url = f"{live_server.url}/trainings/{cohort.id}/enrol"
+    # Round one inserts the enrolment; every later round re-enrols after a cancellation.
+    _rounds(cohort, coach, lambda: _at_once(session, token, url),
+            lambda enrolment: cancel_by_coach(coach, enrolment, now),
+            "enrolment_enrolled", "enrolment.enrol")
+
+
+def test_staff_adding_a_coach_ten_times_at_once_takes_one_seat(app, live_server, make_cohort, make_user, crowd,
+                                                              now):
+    app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
+    cohort = make_cohort(capacity=CAPACITY, enrol_opens_at=now - timedelta(days=30))
+    coach = crowd[0]
+    staff = make_user(Role.STAFF, email="staf@example.org")
+    session, token = _logged_in_session(live_server.url, staff.email)
+    url = f"{live_server.url}/staff/cohorts/{cohort.id}/add"
+    _rounds(cohort, coach, lambda: _at_once(session, token, url, {"user_id": str(coach.id)}),
+            lambda enrolment: cancel_by_staff(staff, enrolment, "Opnieuw", now),
+            "enrolment_enrolled", "enrolment.add")

@@ -14,10 +14,12 @@ from lms.cohorts.models import Cohort
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.notifications.models import OutboxMail
+from tests.factories import offer_fields
 
 
 def enrol(cohort: Cohort, user: User, status: EnrolmentStatus = EnrolmentStatus.ENROLLED) -> Enrolment:
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
+    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
+                          **(offer_fields(cohort) if status == EnrolmentStatus.OFFERED else {}))
     if status == EnrolmentStatus.WAITLISTED:
         cohort.waitlist_counter += 1
         enrolment.waitlist_position = cohort.waitlist_counter

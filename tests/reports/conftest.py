@@ -16,12 +16,14 @@ from lms.cohorts.models import CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.programmes.models import SessionKind
+from tests.factories import offer_fields
 
 P, A, X = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
 
 
 def enrol(cohort, user, status=EnrolmentStatus.ENROLLED) -> Enrolment:
-    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status)
+    enrolment = Enrolment(cohort=cohort, user=user, programme_id=cohort.programme_id, status=status,
+                          **(offer_fields(cohort) if status == EnrolmentStatus.OFFERED else {}))
     if status == EnrolmentStatus.WAITLISTED:
         cohort.waitlist_counter += 1
         enrolment.waitlist_position = cohort.waitlist_counter

@@ -1,0 +1,51 @@
+"""Every page of every role is valid HTML for the Nu HTML Checker (vnu.jar, the W3C's checker)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.quality.crawl import VNU_JAR, pages
+from tests.world import world  # noqa: F401 - the shared world fixture
+
+
+def _java() -> str:
+    java = shutil.which("java")
+    if not java:
+        pytest.fail("Java is not installed; `make test` installs Debian's default-jre-headless.")
+    if not VNU_JAR.exists():
+        pytest.fail(f"{VNU_JAR} is missing; `make test` installs it (npm ci in tests/tools).")
+    return java
+
+
+def test_every_page_of_every_role_is_valid_html(app, world, tmp_path):  # noqa: F811
+    java = _java()
+    found = pages(app, world)
+    assert len(found) > 60, "the crawl reached too few pages"
+    for i, page in enumerate(found):
+        if not page.html.lstrip().lower().startswith("<!doctype"):
+            # An htmx fragment served on its own: checked inside a minimal document of its kind.
+            inner = f"<select aria-label='x'>{page.html}</select>" if page.html.lstrip().startswith("<option") \
+                else page.html
+            found[i] = type(page)(page.role, page.endpoint, page.path,
+                                  f"<!doctype html><html lang='nl'><head><title>fragment</title></head>"
+                                  f"<body>{inner}</body></html>")
+    files = {}
+    for page in found:
+        path = tmp_path / f"{page.slug}.html"
+        path.write_text(page.html)
+        files[path.name] = page
+    result = subprocess.run([java, "-Xss4m", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
+                             "--exit-zero-always", *[str(tmp_path / f"{p.slug}.html") for p in found]],
+                            capture_output=True, text=True, timeout=600)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    problems = []
+    for message in messages:
+        if message.get("type") == "error":
+            name = (message.get("url") or "").rsplit("/", 1)[-1]
+            where = files[name].label if name in files else message.get("url")
+            problems.append(f"{where}: line {message.get('lastLine')}: {message['message']}")
+    assert problems == [], f"{len(problems)} errors:\n" + "\n".join(problems[:80])
