@@ -60,6 +60,21 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+def unique_where(name: str, *columns: str, where: str) -> sa.Index:
+    """A unique index over the rows where ``where`` holds (a partial index on both databases)."""
+    return sa.Index(name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+
+
+def status_in(*statuses) -> property:
+    """A model property: whether the row's ``status`` is one of ``statuses``."""
+    return property(lambda row: row.status in statuses)
+
+
+def labeller(enum_cls: type[enum.Enum], labels: dict):
+    """A function giving the label of a member of ``enum_cls`` (or of its value) in the reader's language."""
+    return lambda member: str(labels[enum_cls(member)])
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),

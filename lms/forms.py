@@ -6,13 +6,20 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, ValidationError
+from wtforms import DateField, DecimalField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.urls import MAX_ID
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def text_area(label, *, required: bool = False, max_length: int = 1000, **options) -> TextAreaField:
+    """A stripped multi-line text field, required or optional, of at most ``max_length`` characters."""
+    presence = DataRequired() if required else Optional()
+    return TextAreaField(label, filters=[strip], validators=[presence, Length(max=max_length)], **options)
 
 
 def no_control_chars(form, field):

@@ -183,11 +183,13 @@ def _municipality_form(obj=None) -> MunicipalityForm:
     return form
 
 
+def _all(model, place) -> list:
+    """Every row of ``model`` by name, with the place it lies in (``place``, a relationship)."""
+    return db.session.execute(sa.select(model).options(sa.orm.joinedload(place)).order_by(model.name)).scalars().all()
+
+
 def _all_municipalities() -> dict:
-    items = db.session.execute(
-        sa.select(Municipality).options(sa.orm.joinedload(Municipality.region)).order_by(Municipality.name)
-    ).scalars().all()
-    return {"municipalities": items}
+    return {"municipalities": _all(Municipality, Municipality.region)}
 
 
 @bp.route("/municipalities", methods=["GET", "POST"])
@@ -232,10 +234,7 @@ def _organisation_form(obj=None) -> OrganisationForm:
 
 
 def _all_organisations() -> dict:
-    items = db.session.execute(
-        sa.select(Organisation).options(sa.orm.joinedload(Organisation.municipality)).order_by(Organisation.name)
-    ).scalars().all()
-    return {"organisations": items}
+    return {"organisations": _all(Organisation, Organisation.municipality)}
 
 
 def _save_organisation(form, organisation: Organisation | None):

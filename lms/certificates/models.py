@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms import clock
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
-from lms.db import enum_type
+from lms.db import enum_type, unique_where
 from lms.extensions import db
 from lms.programmes.models import Programme
 
@@ -75,13 +75,7 @@ class Certificate(db.Model):
 
     __table_args__ = (
         # One certificate in force per enrolment; a reissue revokes the old one first.
-        sa.Index(
-            "uq_certificate_current_per_enrolment",
-            "enrolment_id",
-            unique=True,
-            sqlite_where=sa.text("revoked_at IS NULL"),
-            postgresql_where=sa.text("revoked_at IS NULL"),
-        ),
+        unique_where("uq_certificate_current_per_enrolment", "enrolment_id", where="revoked_at IS NULL"),
         # A revoked certificate always says why, in words from the list.
         sa.CheckConstraint("revoked_at IS NULL OR public_reason IS NOT NULL", name="revoked_with_reason"),
         # One entry of a status list per certificate (the Open Badge's credentialStatus).

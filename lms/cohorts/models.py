@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms import clock
 from lms.auth.models import User
-from lms.db import enum_type
+from lms.db import enum_type, labeller, status_in
 from lms.extensions import db
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
@@ -40,12 +40,7 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status) -> str:
-    return str(STATUS_LABELS[CohortStatus(status)])
-
-
-def _status_in(*statuses) -> property:
-    return property(lambda row: row.status in statuses)
+status_label = labeller(CohortStatus, STATUS_LABELS)
 
 
 cohort_trainer = sa.Table(
@@ -125,11 +120,11 @@ class Cohort(db.Model):
         starts = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
         return min(starts) if starts else None
 
-    is_draft = _status_in(CohortStatus.DRAFT)
-    is_open = _status_in(CohortStatus.OPEN)
-    is_completed = _status_in(CohortStatus.COMPLETED)
-    is_cancelled = _status_in(CohortStatus.CANCELLED)
-    is_over = _status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
+    is_draft = status_in(CohortStatus.DRAFT)
+    is_open = status_in(CohortStatus.OPEN)
+    is_completed = status_in(CohortStatus.COMPLETED)
+    is_cancelled = status_in(CohortStatus.CANCELLED)
+    is_over = status_in(CohortStatus.CANCELLED, CohortStatus.COMPLETED)  # nobody joins or leaves any more
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.title!r}>"
@@ -170,7 +165,7 @@ class Session(db.Model):
         back_populates="session", order_by="SessionChange.changed_at", cascade="all, delete-orphan"
     )
 
-    is_cancelled = _status_in(SessionStatus.CANCELLED)
+    is_cancelled = status_in(SessionStatus.CANCELLED)
 
     @property
     def is_online(self) -> bool:

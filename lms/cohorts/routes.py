@@ -248,32 +248,27 @@ def _session_data(form) -> SessionData:
     )
 
 
-@bp.route("/staff/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@bp.route("/staff/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"], endpoint="session_new")
+@bp.route("/staff/sessions/<int:session_id>", methods=["GET", "POST"], endpoint="session_edit")
 @staff_required
-def session_new(cohort_id: int):
-    cohort = _managed_cohort(cohort_id)
-    form = SessionForm()
-    outcome = perform(form, lambda: add_session(current_user, cohort, _session_data(form), clock.now()))
-    if outcome:
-        flash(_("%(title)s has been added.", title=outcome.result.title), "success")
-        return _to_cohort(cohort.id, "#sessions")
-    return render("cohorts/session_form.html", form=form, cohort=cohort, session=None, status=outcome.status)
-
-
-@bp.route("/staff/sessions/<int:session_id>", methods=["GET", "POST"])
-@staff_required
-def session_edit(session_id: int):
-    session = _session_or_404(session_id)
-    cohort = session.cohort
+def session_form(cohort_id: int | None = None, session_id: int | None = None):
+    """A new session for a cohort, or a session changed."""
+    session = _session_or_404(session_id) if session_id is not None else None
+    cohort = session.cohort if session else _managed_cohort(cohort_id)
     form = SessionForm(obj=session if request.method == "GET" else None)
-    if request.method == "GET":
+    if request.method == "GET" and session is not None:
         form.kind.data = session.kind.value
         form.day.data = to_local(session.starts_at).date()
         form.start.data = to_local(session.starts_at).time()
         form.end.data = to_local(session.ends_at).time()
-    outcome = perform(form, lambda: update_session(current_user, session, _session_data(form), clock.now()))
+    if session is None:
+        outcome = perform(form, lambda: add_session(current_user, cohort, _session_data(form), clock.now()))
+        done = outcome and _("%(title)s has been added.", title=outcome.result.title)
+    else:
+        outcome = perform(form, lambda: update_session(current_user, session, _session_data(form), clock.now()))
+        done = outcome and (_("The session has been saved.") if outcome.result else _("Nothing was changed."))
     if outcome:
-        flash(_("The session has been saved.") if outcome.result else _("Nothing was changed."), "success")
+        flash(done, "success")
         return _to_cohort(cohort.id, "#sessions")
     return render("cohorts/session_form.html", form=form, cohort=cohort, session=session, status=outcome.status)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms import clock
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
-from lms.db import enum_type
+from lms.db import enum_type, labeller, status_in, unique_where
 from lms.extensions import db
 from lms.programmes.models import Programme
 from lms.regions.models import Region
@@ -58,17 +58,7 @@ STATUS_LABELS = {
 }
 
 
-def status_label(status) -> str:
-    return str(STATUS_LABELS[EnrolmentStatus(status)])
-
-
-def _status_in(*statuses: EnrolmentStatus) -> property:
-    return property(lambda enrolment: enrolment.status in statuses)
-
-
-def _unique_where(name: str, *columns: str, where: str) -> sa.Index:
-    """A unique index over the rows where ``where`` holds (a partial index on both databases)."""
-    return sa.Index(name, *columns, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
+status_label = labeller(EnrolmentStatus, STATUS_LABELS)
 
 
 class Enrolment(db.Model):
@@ -76,10 +66,10 @@ class Enrolment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
         # At most one active enrolment per coach per programme.
-        _unique_where("uq_enrolment_active_per_programme", "user_id", "programme_id",
+        unique_where("uq_enrolment_active_per_programme", "user_id", "programme_id",
                       where="status IN ('pending', 'enrolled', 'waitlisted', 'offered')"),
         # One coach per place in a cohort's waitlist.
-        _unique_where("uq_enrolment_waitlist_place", "cohort_id", "waitlist_position", where="status = 'waitlisted'"),
+        unique_where("uq_enrolment_waitlist_place", "cohort_id", "waitlist_position", where="status = 'waitlisted'"),
         # A place in the line exactly while waiting in it.
         sa.CheckConstraint(
             "(status = 'waitlisted' AND waitlist_position IS NOT NULL AND waitlist_position >= 1)"
@@ -124,14 +114,14 @@ class Enrolment(db.Model):
     programme: Mapped[Programme] = relationship()
 
     # What the status means, for services and templates (never compare against strings).
-    is_active = _status_in(*ACTIVE)
-    is_enrolled = _status_in(EnrolmentStatus.ENROLLED)
-    is_pending = _status_in(EnrolmentStatus.PENDING)
-    is_waitlisted = _status_in(EnrolmentStatus.WAITLISTED)
-    is_offered = _status_in(EnrolmentStatus.OFFERED)
-    is_completed = _status_in(EnrolmentStatus.COMPLETED)
-    is_ended = _status_in(EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)  # the coach may enrol again
-    sees_video = _status_in(*SEES_VIDEO)
+    is_active = status_in(*ACTIVE)
+    is_enrolled = status_in(EnrolmentStatus.ENROLLED)
+    is_pending = status_in(EnrolmentStatus.PENDING)
+    is_waitlisted = status_in(EnrolmentStatus.WAITLISTED)
+    is_offered = status_in(EnrolmentStatus.OFFERED)
+    is_completed = status_in(EnrolmentStatus.COMPLETED)
+    is_ended = status_in(EnrolmentStatus.CANCELLED, EnrolmentStatus.REJECTED)  # the coach may enrol again
+    sees_video = status_in(*SEES_VIDEO)
 
     @property
     def holds_seat(self) -> bool:

@@ -6,7 +6,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from lms.admin.forms import MultiCheckboxField
-from lms.forms import no_control_chars, strip
+from lms.forms import no_control_chars, strip, text_area
 
 BODY_MAX = 50_000
 OPTION_SLOTS = 6
@@ -63,13 +63,9 @@ class QuestionForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.answers = AnswerSlots()
 
-    text = TextAreaField(_l("Question"), filters=[strip], validators=[DataRequired(), Length(max=2000)])
-    explanation = TextAreaField(
-        _l("Explanation (optional)"),
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-        description=_l("Shown to the coach after submitting."),
-    )
+    text = text_area(_l("Question"), required=True, max_length=2000)
+    explanation = text_area(_l("Explanation (optional)"), max_length=2000,
+                            description=_l("Shown to the coach after submitting."))
 
     def slots(self):
         return [(self[f"option_{i}"], self[f"correct_{i}"]) for i in range(OPTION_SLOTS)]

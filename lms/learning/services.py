@@ -321,13 +321,16 @@ def delete_question(actor: User, question: QuizQuestion, now: datetime) -> list:
 # Lists ---------------------------------------------------------------------------------------
 
 
+def _learning_enrolments(*where):
+    """Enrolments that have learning to show, with what their progress needs loaded."""
+    return sa.select(Enrolment).options(*enrolment_load_options()).where(Enrolment.status.in_(LEARNING), *where)
+
+
 def my_enrolments(user: User):
     """The user's enrolments that have learning to show, newest cohort first."""
     return (
-        sa.select(Enrolment)
-        .options(*enrolment_load_options())
+        _learning_enrolments(Enrolment.user_id == user.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(LEARNING))
         .order_by(
             sa.case((Enrolment.status == EnrolmentStatus.ENROLLED, 0), else_=1),
             Cohort.starts_at.desc(),
@@ -339,10 +342,8 @@ def my_enrolments(user: User):
 def cohort_enrolments(cohort: Cohort):
     """The coaches of a cohort that attendance and completion apply to."""
     return (
-        sa.select(Enrolment)
-        .options(*enrolment_load_options())
+        _learning_enrolments(Enrolment.cohort_id == cohort.id)
         .join(User, Enrolment.user_id == User.id)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(LEARNING))
         .order_by(User.name, User.id)
     )
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
 
-from lms.forms import strip
+from lms.forms import text_area
 
 
 class ExportForm(FlaskForm):
@@ -13,12 +13,8 @@ class ExportForm(FlaskForm):
 
 
 class ErasureRequestForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason (optional)"),
-        filters=[strip],
-        validators=[Optional(), Length(max=1000)],
-        description=_l("Only the administrators read this. You do not have to give a reason."),
-    )
+    reason = text_area(_l("Reason (optional)"),
+                       description=_l("Only the administrators read this. You do not have to give a reason."))
     confirm = BooleanField(
         _l("I understand that my account will be removed once an administrator has handled my request."),
         validators=[DataRequired(_l("Tick the box to confirm your request."))],
@@ -30,16 +26,12 @@ class WithdrawForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    note = TextAreaField(
-        _l("Reason for the decision"),
-        filters=[strip],
-        validators=[DataRequired(), Length(max=1000)],
-        description=_l("The person receives this reason by mail."),
-    )
+    note = text_area(_l("Reason for the decision"), required=True,
+                     description=_l("The person receives this reason by mail."))
 
 
 class AnonymiseForm(FlaskForm):
-    note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[Optional(), Length(max=1000)])
+    note = text_area(_l("Note (optional)"))
     confirm = BooleanField(
         _l("I have read the consequences; remove this account for good."),
         validators=[DataRequired(_l("Tick the box to confirm."))],

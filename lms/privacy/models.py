@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.auth.models import User
-from lms.db import enum_type
+from lms.db import enum_type, unique_where
 from lms.extensions import db
 
 
@@ -24,13 +24,7 @@ class ErasureRequest(db.Model):
 
     __table_args__ = (
         # At most one open request per user, kept by the database.
-        sa.Index(
-            "uq_erasure_request_pending_per_user",
-            "user_id",
-            unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
-        ),
+        unique_where("uq_erasure_request_pending_per_user", "user_id", where="status = 'pending'"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
