@@ -113,6 +113,13 @@ class Config:
                                                       "Landelijk Kennisnetwerk Welzijn op Recept")
         self.OPEN_BADGES_ISSUER_URL = os.environ.get("OPEN_BADGES_ISSUER_URL", "https://www.welzijnoprecept.nl")
         self.OPEN_BADGES_KEY_DIR = os.environ.get("OPEN_BADGES_KEY_DIR", str(INSTANCE_DIR / "keys"))
+        # The certificate PDF's issuer logo and signatory. Image paths are absolute or relative to the
+        # instance folder or the project (static/...); empty: the platform's own mark and name, no signature.
+        self.CERTIFICATE_LOGO = os.environ.get("CERTIFICATE_LOGO", "")
+        self.CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
+        self.CERTIFICATE_SIGNATORY_ROLE = os.environ.get("CERTIFICATE_SIGNATORY_ROLE", "")
+        self.CERTIFICATE_SIGNATORY_ROLE_EN = os.environ.get("CERTIFICATE_SIGNATORY_ROLE_EN", "")
+        self.CERTIFICATE_SIGNATURE_IMAGE = os.environ.get("CERTIFICATE_SIGNATURE_IMAGE", "")
 
 
 class TestConfig(Config):

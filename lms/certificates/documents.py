@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import segno
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -15,12 +18,18 @@ from lms import clock
 from lms.certificates.facts import certified
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import status_of
+from lms.config import BASE_DIR
 from lms.extensions import db
 from lms.mail import attachment_maker
 from lms.urls import external_url
 
 # WeasyPrint reports every rendering step at INFO; that is noise in the app's log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
+
+# The image types a logo or signature may be, by file extension (WeasyPrint reads them all).
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+PLATFORM_MARK = BASE_DIR / "static" / "favicon.svg"
 
 
 def qr_svg(url: str, label: str) -> Markup:
@@ -69,9 +78,91 @@ def document_context(certificate: Certificate, now: datetime) -> dict:
     }
 
 
-def certificate_pdf(certificate: Certificate, now: datetime) -> bytes:
-    html = render_template("certificates/pdf.html", **document_context(certificate, now))
-    return html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
+@dataclass(frozen=True)
+class Image:
+    """An image for the PDF, embedded as a data: URI (the renderer fetches nothing else)."""
+
+    src: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    role: str
+    signature: Image | None
+
+
+def data_uri(data: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _image_file(setting: str) -> Path | None:
+    """The file a logo or signature setting names: absolute, or under the instance folder or the project."""
+    value = (current_app.config.get(setting) or "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    candidates = [path] if path.is_absolute() else [Path(current_app.instance_path) / path, BASE_DIR / path]
+    for candidate in candidates:
+        if candidate.is_file() and candidate.suffix.lower() in IMAGE_TYPES:
+            return candidate
+    # A certificate is still issued and mailed without it; the operator reads why in the log.
+    log.warning("%s=%s is not an SVG, PNG or JPEG file under the instance folder or the project", setting, value)
+    return None
+
+
+def _embedded(path: Path, alt: str) -> Image:
+    return Image(src=data_uri(path.read_bytes(), IMAGE_TYPES[path.suffix.lower()]), alt=alt)
+
+
+def issuer_logo() -> tuple[Image, bool]:
+    """The logo at the top of the PDF, and whether it is the platform's own mark (then its name is printed beside it)."""
+    name = current_app.config["PLATFORM_NAME"]
+    alt = _("Logo of %(name)s", name=name)
+    configured = _image_file("CERTIFICATE_LOGO")
+    return (_embedded(configured, alt), False) if configured else (_embedded(PLATFORM_MARK, alt), True)
+
+
+def signatory(language: str) -> Signatory:
+    """Who signs the certificate (the platform when nobody is configured), the role in ``language``."""
+    config = current_app.config
+    name = config["CERTIFICATE_SIGNATORY_NAME"].strip() or config["PLATFORM_NAME"]
+    role = config["CERTIFICATE_SIGNATORY_ROLE"].strip()
+    if language == "en":
+        role = config["CERTIFICATE_SIGNATORY_ROLE_EN"].strip() or role
+    image = _image_file("CERTIFICATE_SIGNATURE_IMAGE")
+    signature = _embedded(image, _("Signature of %(name)s", name=name)) if image else None
+    return Signatory(name=name, role=role, signature=signature)
+
+
+def holder_language(certificate: Certificate) -> str:
+    """The certificate's PDF speaks its holder's language (Dutch when the account is gone)."""
+    locale = certificate.user.locale if certificate.user else None
+    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def pdf_context(certificate: Certificate, now: datetime, language: str) -> dict:
+    """The page's context, and what only the PDF shows: the logo, the signatory, the QR code as an image."""
+    context = document_context(certificate, now)
+    url = context["verify_url"]
+    svg = segno.make(url, error="m", micro=False).svg_data_uri(omitsize=True)
+    logo, platform_mark = issuer_logo()
+    return {
+        **context,
+        "logo": logo,
+        "platform_mark": platform_mark,
+        "signatory": signatory(language),
+        "qr_image": Image(src=svg, alt=_("QR code to verify this certificate: %(url)s", url=url)),
+    }
+
+
+def certificate_pdf(certificate: Certificate, now: datetime, locale: str | None = None) -> bytes:
+    """The certificate as a PDF, in ``locale`` or else its holder's language."""
+    language = locale or holder_language(certificate)
+    with force_locale(language):
+        html = render_template("certificates/pdf.html", **pdf_context(certificate, now, language))
+        return html_to_pdf(html, render_template("certificates/pdf.css", number=certificate.number))
 
 
 @attachment_maker("certificate_pdf")
@@ -80,5 +171,4 @@ def pdf_attachment(certificate_id: int, locale: str = "nl") -> bytes | None:
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:
         return None
-    with force_locale(locale):
-        return certificate_pdf(certificate, clock.now())
+    return certificate_pdf(certificate, clock.now(), locale)

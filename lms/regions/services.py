@@ -84,7 +84,7 @@ def fill_place_choices(form, region_id: int | None = None, blank_region: bool = 
         form.municipality_id.choices = [("", _("— choose a municipality —"))] + by_region[region_id]
     else:
         # Without a region chosen (or without JavaScript) every municipality, grouped by region.
-        grouped = {"": [("", _("— choose a municipality —"))]}
+        grouped = {None: [("", _("— choose a municipality —"))]}  # the blank choice outside the groups
         for r in regions:
             if r.id in by_region:
                 grouped[r.name] = by_region[r.id]
