@@ -51,6 +51,10 @@ session_changed = events.signal("session-changed")
 # the coaches who asked to hear about a group of its programme in its region.)
 cohort_opened = events.signal("cohort-opened")
 
+# The scheduler's round ran (`flask lms process-waitlists`, every few minutes). kwargs: now.
+# Features keep derived data fresh here (the reports recompute the figures of changed cohorts).
+scheduler_round = events.signal("scheduler-round")
+
 # Questions a lower floor asks the features above it; receivers answer, ``gather`` collects.
 # Who takes part in a cohort, for a change that must name the people it affects.
 # kwargs: cohort, seat_holders_only=False. Receivers return the users, in the order they

@@ -13,3 +13,4 @@ from lms.privacy.models import ErasureRequest, ErasureStatus  # noqa: F401
 from lms.programmes.models import Module, Programme, SessionKind, SessionTemplate  # noqa: F401
 from lms.ratelimit import RateLimitCounter  # noqa: F401
 from lms.regions.models import Municipality, Organisation, Region  # noqa: F401
+from lms.reports.models import CohortFigures, RegionFigures, StaleCohort  # noqa: F401

@@ -33,6 +33,9 @@ def test_no_route_mixes_get_with_other_state_changing_methods(app):
 # Every other GET must leave the database exactly as it was (tests/dbstate.py fingerprints it;
 # rate-limit counters, which count every attempt, are never part of the fingerprint).
 OFFERS = frozenset({"enrolment", "cohort", "outbox_mail", "audit_event"})
+FIGURES = frozenset({"report_stale_cohort", "report_cohort_figures", "report_region_figures"})
+_FIGURES_WHY = ("recomputes the figures' summary for the cohorts that changed since it was last read "
+                "(derived data, lms/reports/summary.py)")
 GET_MAINTENANCE: dict[str, tuple[frozenset[str], str]] = {
     "calendar.feed": (frozenset({"calendar_token"}),
                       "records when a calendar app last fetched the feed (at most once an hour), "
@@ -40,7 +43,10 @@ GET_MAINTENANCE: dict[str, tuple[frozenset[str], str]] = {
     "catalogue.cohort": (OFFERS, "passes on waitlist offers whose time is up whenever the cohort is read"),
     "cohorts.show": (OFFERS, "passes on waitlist offers whose time is up whenever the cohort is read"),
     "enrolment.roster_view": (OFFERS, "passes on waitlist offers whose time is up whenever the roster is read"),
-    "main.index": (OFFERS, "the coach's start-page panel passes on the coach's expired offers"),
+    "main.index": (OFFERS | FIGURES, "the coach's start-page panel passes on the coach's expired offers; "
+                   "the staff and coordinators' reports panel " + _FIGURES_WHY),
+    **{endpoint: (FIGURES, _FIGURES_WHY) for endpoint in (
+        "reports.index", "reports.cohorts", "reports.export_csv", "reports.export_xlsx", "reports.cohort")},
 }
 
 

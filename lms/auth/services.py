@@ -22,11 +22,17 @@ class AccountError(DomainError):
 
 
 def load_user_by_session_token(token: str) -> User | None:
+    """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user
+    with their roles and coordinated regions in one query (a handful of joined rows), so no
+    later query that meets this user again loads them a second time.
+    """
     if not token:
         return None
     return db.session.execute(
-        sa.select(User).where(User.session_token == token, User.is_active.is_(True))
-    ).scalar_one_or_none()
+        sa.select(User)
+        .where(User.session_token == token, User.is_active.is_(True))
+        .options(joinedload(User.role_grants), joinedload(User.coordinated_regions))
+    ).unique().scalar_one_or_none()
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -6,7 +6,7 @@ import functools
 import hashlib
 from datetime import timedelta
 
-from flask import Response, current_app, flash, request, session, url_for
+from flask import Response, abort, current_app, flash, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -74,6 +74,13 @@ def _not_found() -> Response:
     return _plain(404, "Not Found")
 
 
+def _found(item, visible: bool = True):
+    """``item``, or a plain 404 answer when there is none or it is not for this reader."""
+    if item is None or not visible:
+        abort(_not_found())
+    return item
+
+
 def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -85,27 +92,26 @@ def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Re
     return response.make_conditional(request)
 
 
+def _feed(sessions, cache: str, **options):
+    """A feed of ``sessions``, each linking to its public page, as a cacheable response."""
+    return _ics_response(ical.sessions_ics(sessions, page_url=public_page_url, **options), cache=cache)
+
+
 @bp.get("/calendar/<token>.ics")
 @_rate_limited
 def feed(token: str):
     """A person's own feed, found by the secret token in its URL."""
-    row = find_token(token)
-    if row is None:
-        return _not_found()
+    row = _found(find_token(token))
     user = row.user
     now = clock.now()
     sessions = personal_sessions(user, now)
     allowed = video_cohort_ids(user)
+    platform = current_app.config["PLATFORM_NAME"]
     with force_locale(user.locale):
-        body = ical.sessions_ics(
-            sessions,
-            name=_("%(platform)s: my sessions", platform=current_app.config["PLATFORM_NAME"]),
-            description=_("Your sessions at %(platform)s.", platform=current_app.config["PLATFORM_NAME"]),
-            show_video=lambda s: allowed is None or s.cohort_id in allowed,
-            page_url=public_page_url,
-        )
+        response = _feed(sessions, "private, no-cache", name=_("%(platform)s: my sessions", platform=platform),
+                         description=_("Your sessions at %(platform)s.", platform=platform),
+                         show_video=lambda s: allowed is None or s.cohort_id in allowed)
     record_use(row, now)
-    response = _ics_response(body, cache="private, no-cache")
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -114,17 +120,11 @@ def feed(token: str):
 @_rate_limited
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
-    region = region_by_slug(slug)
-    if region is None:
-        return _not_found()
-    body = ical.sessions_ics(
-        regional_sessions(region, clock.now()),
-        name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
-        description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
-        refresh=timedelta(hours=6),
-        page_url=public_page_url,
-    )
-    return _ics_response(body, cache="public, max-age=900")
+    region = _found(region_by_slug(slug))
+    return _feed(regional_sessions(region, clock.now()), "public, max-age=900",
+                 name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
+                 description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
+                 refresh=timedelta(hours=6))
 
 
 @bp.get("/sessions/<int:session_id>.ics")
@@ -132,8 +132,7 @@ def region_feed(slug: str):
 def session_ics(session_id: int):
     """One session for the user's calendar; the video link only for participants and staff."""
     item = get_session(session_id)
-    if item is None or not may_see_session(current_user, item):
-        return _not_found()
+    _found(item, item is not None and may_see_session(current_user, item))
     body = ical.session_ics(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
     # Private: the same URL answers with or without the video link, depending on who asks.
     return _ics_response(body, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")

@@ -80,13 +80,15 @@ def find_token(token: str) -> CalendarToken | None:
     return db.session.execute(
         sa.select(CalendarToken)
         .join(CalendarToken.user)
-        .options(contains_eager(CalendarToken.user))
+        # The owner with their roles in the same query (the feed asks whether they are staff).
+        .options(contains_eager(CalendarToken.user).joinedload(User.role_grants),
+                 contains_eager(CalendarToken.user).lazyload(User.coordinated_regions))
         .where(
             CalendarToken.token_hash == hash_token(token),
             User.is_active.is_(True),
             User.erased_at.is_(None),
         )
-    ).scalar_one_or_none()
+    ).unique().scalar_one_or_none()
 
 
 def record_use(row: CalendarToken, now: datetime) -> None:

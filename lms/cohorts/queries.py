@@ -25,7 +25,9 @@ def load_cohort(cohort_id: int) -> Cohort | None:
             joinedload(Cohort.region),
             joinedload(Cohort.municipality),
             selectinload(Cohort.sessions),
-            selectinload(Cohort.trainers),
+            # The trainers' names, not their roles and regions (loaded when asked for).
+            selectinload(Cohort.trainers).lazyload(User.role_grants),
+            selectinload(Cohort.trainers).lazyload(User.coordinated_regions),
         )
     ).unique().scalar_one_or_none()
 

@@ -11,6 +11,7 @@ from flask import current_app
 
 from lms import clock
 from lms.cli import lms_cli
+from lms.domain import scheduler_round
 from lms.enrolment.interest import notify_opened_cohorts
 from lms.enrolment.invariants import repair_counters, violations
 from lms.enrolment.waitlist import process_waitlists
@@ -29,6 +30,8 @@ def process_waitlists_command() -> None:
     with unit_of_work():
         result = process_waitlists(now)
         told = notify_opened_cohorts(now)
+    with unit_of_work():
+        scheduler_round.send(None, now=now)  # derived data of higher floors (the report figures)
     click.echo("expired {expired}, offered {offered}, reminded {reminded}".format(**result)
                + f", told {told} about a group that opened")
     if current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:

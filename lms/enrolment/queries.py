@@ -106,11 +106,17 @@ def enrol_panel_context(user, cohort: Cohort, now) -> dict:
 # A cohort's people -------------------------------------------------------------------------
 
 
+def _people():
+    """The enrolments' users, without their roles and coordinated regions (loaded when asked for)."""
+    return (joinedload(Enrolment.user).lazyload(User.role_grants),
+            joinedload(Enrolment.user).lazyload(User.coordinated_regions))
+
+
 def active_enrolments(cohort: Cohort) -> list[Enrolment]:
     return list(db.session.execute(
         sa.select(Enrolment)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ACTIVE))
-        .options(joinedload(Enrolment.user))
+        .options(*_people())
         .order_by(Enrolment.created_at, Enrolment.id)
         .execution_options(populate_existing=True)  # as committed, not as this request last saw them
     ).scalars())
@@ -135,7 +141,7 @@ def roster(cohort: Cohort) -> dict[EnrolmentStatus, list[Enrolment]]:
     rows = db.session.execute(
         sa.select(Enrolment)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ROSTER_ORDER))
-        .options(joinedload(Enrolment.user).joinedload(User.organisation),
+        .options(*_people(), joinedload(Enrolment.user).joinedload(User.organisation),
                  joinedload(Enrolment.user).joinedload(User.municipality))
         .order_by(Enrolment.waitlist_position.nulls_first(), Enrolment.created_at, Enrolment.id)
     ).scalars().all()

@@ -57,9 +57,14 @@ class LearningError(DomainError):
 
 
 def enrolment_load_options():
-    """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries."""
+    """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries.
+
+    Not the coaches' roles and regions: progress does not look at them, and the user of the
+    request has them already (the loader).
+    """
     return (
-        joinedload(Enrolment.user),
+        joinedload(Enrolment.user).lazyload(User.role_grants),
+        joinedload(Enrolment.user).lazyload(User.coordinated_regions),
         joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
         joinedload(Enrolment.cohort).joinedload(Cohort.region),
         joinedload(Enrolment.programme).selectinload(Programme.modules).selectinload(Module.lessons),

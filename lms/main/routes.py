@@ -22,7 +22,10 @@ def index():
 @bp.get("/healthz")
 def healthz():
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        # A pooled connection of its own, not the ORM session: no transaction for the unit
+        # of work to commit (a load balancer polls this every few seconds).
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError:
         current_app.logger.warning("health check: database unreachable")
         return jsonify(status="error", database="unreachable"), 503  # the unit of work rolls back

@@ -12,9 +12,6 @@ import io
 from datetime import datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from lms.i18n import fmt_date, fmt_datetime
 from lms.regions.services import slugify
@@ -93,6 +90,11 @@ def period_text(report: Report) -> str:
 
 
 def to_xlsx(report: Report, now: datetime) -> bytes:
+    # openpyxl loads only in the workers that make a spreadsheet (memory per worker, issue 20).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Figures")[:31]

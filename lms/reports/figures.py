@@ -141,6 +141,7 @@ class Scope:
     date_to: date | None = None
     cohort: Cohort | None = None
     positions: tuple[Position, ...] = ()
+    cohort_ids: tuple[int, ...] | None = None  # only these cohorts (the cohort list's page, a refresh)
 
     @property
     def region_ids(self) -> list[int]:
@@ -175,6 +176,8 @@ def scope_conditions(scope: Scope) -> list:
     ]
     if scope.cohort is not None:
         conditions.append(Cohort.id == scope.cohort.id)
+    if scope.cohort_ids is not None:
+        conditions.append(Cohort.id.in_(scope.cohort_ids))
     if scope.date_from is not None:
         conditions.append(Cohort.starts_at >= local_to_utc(scope.date_from, time.min))
     if scope.date_to is not None:

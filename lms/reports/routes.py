@@ -15,6 +15,7 @@ from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
 from lms.regions.services import slugify
 from lms.reports import bp, charts, exports
+from lms.reports import cli as _cli  # noqa: F401 - registers `flask lms refresh-figures`
 from lms.reports.accreditation import accreditation_list
 from lms.reports.figures import (
     UNKNOWN_MUNICIPALITY,

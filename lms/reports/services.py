@@ -30,6 +30,7 @@ from lms.reports.figures import (
     scope_conditions,
     visible_regions,
 )
+from lms.reports.summary import figures as summary_figures
 
 # The dashboard ---------------------------------------------------------------------------
 
@@ -99,12 +100,12 @@ def funnel_stages(figures: Figures, positions) -> list[tuple[str, int]]:
 
 
 def region_report(scope: Scope) -> Report:
-    """Per region in scope, and within each per municipality of the coaches: one aggregate
-    query, plus one for the names of municipalities outside the regions when coaches from
+    """Per region in scope, and within each per municipality of the coaches: one query of
+    the summary (lms/reports/summary.py), plus one for the names of municipalities outside the regions when coaches from
     there took part. ``scope.regions`` must have their municipalities loaded.
     """
     positions = len(scope.positions)
-    figures = figures_by(scope, ("region_id", "municipality_id"))
+    figures = summary_figures(scope, ("region_id", "municipality_id"))
     municipality_ids = {m for (_r, m) in figures if m is not None}
     known = {m.id: m for region in scope.regions for m in region.municipalities}
     foreign_ids = municipality_ids - known.keys()
@@ -164,7 +165,7 @@ def cohort_list_query(scope: Scope):
 def figures_per_cohort(scope: Scope, cohort_ids: list[int]) -> dict[int, Figures]:
     if not cohort_ids:
         return {}
-    figures = figures_by(scope, ("cohort_id",), Enrolment.cohort_id.in_(cohort_ids))
+    figures = summary_figures(scope.narrowed(cohort_ids=tuple(cohort_ids)), ("cohort_id",))
     return {key[0]: value for key, value in figures.items()}
 
 
@@ -243,7 +244,7 @@ def headline(actor: User, now: datetime) -> Headline | None:
     if programme is None:
         return None
     scope = Scope(programme=programme, regions=tuple(regions))
-    figures = figures_by(scope, ("region_id",), attendance=False)
+    figures = summary_figures(scope, ("region_id",), attendance=False)
     lines = [
         Line(region.name, figures.get((region.id,), Figures.empty(0)), region, None, "region") for region in regions
     ]
