@@ -1,7 +1,7 @@
 """certificates: Open Badges, an entry in a revocation status list per certificate, and the holder's hashed e-mail
 
 Revision ID: e6a4b2c9d1f7
-Revises: d41e7c5b9f20
+Revises: e1a7f0c3b2d4
 Create Date: 2026-12-02 09:00:00.000000
 
 Every certificate gets an entry (list, index) in a W3C Bitstring Status List, at a random
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e6a4b2c9d1f7'
-down_revision = 'd41e7c5b9f20'
+down_revision = 'e1a7f0c3b2d4'
 branch_labels = None
 depends_on = None
 
@@ -32,6 +32,22 @@ def _identity(email: str) -> dict:
     salt = secrets.token_hex(16)
     digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
     return {'identity_hash': f'sha256${digest}', 'identity_salt': salt}
+
+
+def _triggers(conn) -> list[str]:
+    """SQLite's triggers on certificate (the report figures' staleness marks): a batch rebuild
+    drops them with the old table, so they are made again after it. PostgreSQL alters in place."""
+    if conn.dialect.name != 'sqlite':
+        return []
+    return list(conn.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'certificate' ORDER BY name")).scalars())
+
+
+def _restore(conn, triggers: list[str]) -> None:
+    existing = set(_triggers(conn))
+    for sql in triggers:
+        if sql not in existing:
+            conn.exec_driver_sql(sql)
 
 
 def upgrade():
@@ -78,6 +94,7 @@ def upgrade():
     # self-reference to NULL, so the links to replacements are put back after.
     replaced = conn.execute(sa.select(certificate.c.id, certificate.c.replaced_by_id)
                             .where(certificate.c.replaced_by_id.is_not(None))).all()
+    triggers = _triggers(conn)
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.alter_column('status_list_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('status_index', existing_type=sa.Integer(), nullable=False)
@@ -85,6 +102,7 @@ def upgrade():
                                     ['status_list_id'], ['id'])
         batch_op.create_unique_constraint(batch_op.f('uq_certificate_status_list_id_status_index'),
                                           ['status_list_id', 'status_index'])
+    _restore(conn, triggers)
     for row in replaced:
         conn.execute(certificate.update().where(certificate.c.id == row.id).values(replaced_by_id=row.replaced_by_id))
 
@@ -95,11 +113,13 @@ def downgrade():
     conn = op.get_bind()
     replaced = conn.execute(sa.select(certificate.c.id, certificate.c.replaced_by_id)
                             .where(certificate.c.replaced_by_id.is_not(None))).all()
+    triggers = _triggers(conn)
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_certificate_status_list_id_status_index'), type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_certificate_status_list_id_status_list'), type_='foreignkey')
         batch_op.drop_column('status_index')
         batch_op.drop_column('status_list_id')
+    _restore(conn, triggers)
     for row in replaced:
         conn.execute(certificate.update().where(certificate.c.id == row.id).values(replaced_by_id=row.replaced_by_id))
     op.drop_table('status_list')

@@ -2,7 +2,7 @@
 
 Run on a copy of the test database: down to the revision before, the snapshots made as
 older code made them (no hashed address), and up again, with SQLite's foreign keys on as
-the app has them.
+the app has them; SQLite's table rebuild keeps the triggers on certificate.
 """
 
 from __future__ import annotations
@@ -58,8 +58,12 @@ def test_existing_certificates_get_an_entry_and_a_hashed_address(coach, staff, m
     db.session.commit()
     engine = copy_engine()
     migration = _migration()
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'certificate'"
+    with engine.connect() as conn:
+        triggers_before = set(conn.execute(sa.text(triggers)).all())
     with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         migration.downgrade()
+        assert set(conn.execute(sa.text(triggers)).all()) == triggers_before
         # As older code issued them: no hashed address in the snapshot.
         for row in conn.execute(sa.text("SELECT id, snapshot FROM certificate")).all():
             conn.execute(sa.text("UPDATE certificate SET snapshot = json_remove(snapshot, '$.identity_hash', "
@@ -71,11 +75,13 @@ def test_existing_certificates_get_an_entry_and_a_hashed_address(coach, staff, m
             "SELECT id, status_list_id, status_index, replaced_by_id, json_extract(snapshot, '$.identity_hash') AS hash, "
             "json_extract(snapshot, '$.identity_salt') AS salt FROM certificate")).all()}
         lists = conn.execute(sa.text("SELECT count(*) FROM status_list")).scalar()
+        triggers_after = set(conn.execute(sa.text(triggers)).all())
     engine.dispose()
     assert set(rows) == {replaced.id, reissued.id, erased.id} and lists == 1
     assert all(row.status_list_id is not None and 0 <= row.status_index < 131072 for row in rows.values())
     assert len({(row.status_list_id, row.status_index) for row in rows.values()}) == 3
     assert rows[replaced.id].replaced_by_id == reissued.id  # the link survives SQLite's table rebuild
+    assert triggers_after == triggers_before != set()  # and so do the report figures' triggers on certificate
     for certificate in (replaced, reissued):
         row = rows[certificate.id]
         assert row.hash == "sha256$" + hashlib.sha256(("cora@example.org" + row.salt).encode()).hexdigest()
