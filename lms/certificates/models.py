@@ -110,6 +110,9 @@ class Certificate(db.Model):
     programme: Mapped[Programme | None] = relationship()
     cohort: Mapped[Cohort | None] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
+    # The other way: the certificate this one was reissued for (read only; set through replaced_by).
+    replaces: Mapped[Certificate | None] = relationship(foreign_keys=[replaced_by_id], uselist=False, viewonly=True)
+    status_list: Mapped[StatusList] = relationship()
 
     @property
     def is_revoked(self) -> bool:

@@ -28,7 +28,7 @@ from lms.certificates.openbadges.signing import (
     sign,
     signed_credential,
     status_list_credential,
-    verify_token,
+    verify_certificate,
 )
 from lms.certificates.services import (
     can_manage,
@@ -186,7 +186,7 @@ def verify(verification_id: str):
     now = clock.now()
     replacement = certificate.replaced_by
     try:
-        credential = verify_token(signed_credential(certificate), now)
+        credential = verify_certificate(certificate, now)
     except KeyStoreError as exc:
         current_app.logger.error("Open Badges: %s", exc)
         credential = None

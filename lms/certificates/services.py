@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.attendance.attended import attended_sessions
 from lms.audit.labels import register as register_audit
@@ -258,8 +258,11 @@ def can_manage(user) -> bool:
 def find_by_verification_id(verification_id: str) -> Certificate | None:
     if not verification_id or len(verification_id) > 64:
         return None
+    # With what its public page and its credential show: the replacement, the one it replaces, its status list.
     return db.session.execute(
         sa.select(Certificate).where(Certificate.verification_id == verification_id)
+        .options(joinedload(Certificate.replaced_by), joinedload(Certificate.replaces),
+                 joinedload(Certificate.status_list))
     ).scalar_one_or_none()
 
 
@@ -272,9 +275,7 @@ def find_by_number(text: str) -> Certificate | None:
 
 def predecessor_of(certificate: Certificate) -> Certificate | None:
     """The certificate this one was reissued for, if any."""
-    return db.session.execute(
-        sa.select(Certificate).where(Certificate.replaced_by_id == certificate.id)
-    ).scalar_one_or_none()
+    return certificate.replaces
 
 
 def certificates_of(user: User):

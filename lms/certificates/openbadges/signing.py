@@ -153,6 +153,16 @@ def verify_token(token: str, now: datetime, *, read_status=None) -> Verification
     )
 
 
+def verify_certificate(certificate: Certificate, now: datetime) -> Verification:
+    """The check of a certificate's own credential, reading the status list it points to."""
+    own = status_list_url(certificate.status_list_id)
+
+    def read_status(url: str) -> str | None:
+        return sign(status_list_credential(certificate.status_list)) if url == own else _local_status_token(url)
+
+    return verify_token(signed_credential(certificate), now, read_status=read_status)
+
+
 def _moment(value) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
