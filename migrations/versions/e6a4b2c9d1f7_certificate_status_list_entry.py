@@ -1,7 +1,7 @@
 """certificates: Open Badges, an entry in a revocation status list per certificate, and the holder's hashed e-mail
 
 Revision ID: e6a4b2c9d1f7
-Revises: e1a7f0c3b2d4
+Revises: e6a9c3f1b2d4
 Create Date: 2026-12-02 09:00:00.000000
 
 Every certificate gets an entry (list, index) in a W3C Bitstring Status List, at a random
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e6a4b2c9d1f7'
-down_revision = 'e1a7f0c3b2d4'
+down_revision = 'e6a9c3f1b2d4'
 branch_labels = None
 depends_on = None
 
