@@ -202,7 +202,7 @@ def coach_enrolments(user: User) -> list[Enrolment]:
         sa.select(Enrolment)
         .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
         .options(joinedload(Enrolment.cohort).joinedload(Cohort.region),
-                 joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
+                 joinedload(Enrolment.cohort).joinedload(Cohort.sessions),
                  joinedload(Enrolment.programme))
         .order_by(Enrolment.created_at.desc())
     ).unique().scalars())
