@@ -27,7 +27,7 @@ CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": ["'self'", "data:", "https:"],
+    "img-src": ["'self'", "data:"],  # data: for the stylesheet's small SVG icons; nothing from elsewhere
     "font-src": "'self'",
     "connect-src": "'self'",
     "form-action": "'self'",

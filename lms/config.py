@@ -8,6 +8,7 @@ strict), ``development`` (``make run``) or ``testing``.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +25,13 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def _names(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list; an empty value is an empty list."""
+    value = os.environ.get(name)
+    value = default if value is None else value
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
 
 def _database_url() -> str:
@@ -64,7 +72,13 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = secure
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # "Stay logged in" lasts this long at most: the cookie's life, and checked on the server too.
+        self.REMEMBER_DAYS = _int("REMEMBER_DAYS", 30)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=self.REMEMBER_DAYS)
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_HOURS", 12) * 3600
+        # A browser that logged into an account carries a signed device cookie this long
+        # (its own allowance of login attempts, whatever strangers try elsewhere).
+        self.DEVICE_COOKIE_DAYS = _int("DEVICE_COOKIE_DAYS", 180)
         self.FORCE_HTTPS = _bool("FORCE_HTTPS", False)
 
         self.WTF_CSRF_TIME_LIMIT = None  # bound to the session, which expires on its own
@@ -90,12 +104,37 @@ class Config:
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
 
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+        # Per account and client (IP address, or the browser's device cookie).
         self.LOGIN_LIMIT_ACCOUNT = os.environ.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes")
+        # Per client address, over every account.
         self.LOGIN_LIMIT_ADDRESS = os.environ.get("LOGIN_LIMIT_ADDRESS", "50 per 15 minutes")
+        # Per account, over every client without the account's device cookie together.
+        self.LOGIN_LIMIT_UNTRUSTED = os.environ.get("LOGIN_LIMIT_UNTRUSTED", "100 per 15 minutes")
+        # Codes of the second factor, per account.
+        self.TWO_FACTOR_LIMIT = os.environ.get("TWO_FACTOR_LIMIT", "5 per 5 minutes")
         self.RESET_LIMIT = os.environ.get("RESET_LIMIT", "5 per hour")
+        # Registrations and address links: per email address, and per client address.
+        self.REGISTER_LIMIT_ACCOUNT = os.environ.get("REGISTER_LIMIT_ACCOUNT", "3 per hour")
+        self.REGISTER_LIMIT_ADDRESS = os.environ.get("REGISTER_LIMIT_ADDRESS", "20 per hour")
+        # The password-link request and registration answer after at least this long, whether or
+        # not the address has an account, so their timing tells nothing (the work takes far less).
+        self.ACCOUNT_ANSWER_MS = _int("ACCOUNT_ANSWER_MS", 250)
         self.VERIFY_LIMIT = os.environ.get("VERIFY_LIMIT", "60 per minute")
         self.CALENDAR_LIMIT = os.environ.get("CALENDAR_LIMIT", "120 per minute")
+        # Visitors' interest in a region: per address and per client, so nobody is flooded with mail.
+        self.INTEREST_LIMIT_ADDRESS = os.environ.get("INTEREST_LIMIT_ADDRESS", "3 per hour")
+        self.INTEREST_LIMIT_CLIENT = os.environ.get("INTEREST_LIMIT_CLIENT", "20 per hour")
+        # Days a visitor has to confirm their address before the wish is deleted; days a told wish is kept.
+        self.VISITOR_INTEREST_CONFIRM_DAYS = _int("VISITOR_INTEREST_CONFIRM_DAYS", 7)
+        self.VISITOR_INTEREST_KEEP_DAYS = _int("VISITOR_INTEREST_KEEP_DAYS", 30)
         self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        # How long a link to confirm an address works; how long the old address can undo a change.
+        self.ADDRESS_LINK_HOURS = _int("ADDRESS_LINK_HOURS", 72)
+        self.ADDRESS_UNDO_DAYS = _int("ADDRESS_UNDO_DAYS", 14)
+        # Roles that must log in with a second factor (TOTP); empty in development, so the
+        # demo accounts log in with their password alone. Anyone may set one up.
+        self.TWO_FACTOR_REQUIRED_ROLES = _names(
+            "TWO_FACTOR_REQUIRED_ROLES", "" if development else "admin,staff,coordinator")
         # Not an environment setting: production strength everywhere but in the test suite.
         self.PASSWORD_HASH_PROFILE = "production"
         # Where the app reads the time (lms/clock.py); None is the system clock.
@@ -138,3 +177,7 @@ class TestConfig(Config):
         self.BASE_URL = "http://localhost"
         # Thousands of test logins at production strength cost minutes; tests/auth checks the real profile.
         self.PASSWORD_HASH_PROFILE = "cheapest"
+        # Staff log in through the form with a password alone, unless a test asks for a factor.
+        self.TWO_FACTOR_REQUIRED_ROLES = ()
+        # No waiting in every test that registers or asks a password link; tests/auth checks the real value.
+        self.ACCOUNT_ANSWER_MS = 0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
+from lms.numbers import bounded_int, is_integer_text
 from lms.urls import MAX_ID
 
 
@@ -44,13 +47,65 @@ def parse_id(value) -> int | None:
 
     ``str.isdigit()`` is not enough: it accepts "²" and "①", which ``int()`` refuses.
     """
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value or len(value) > len(str(MAX_ID)) or not (value.isascii() and value.isdigit()):
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
+    if not isinstance(value, str) or not value.strip().isdigit():
+        return None  # no sign either
+    return bounded_int(value, 1, MAX_ID)
+
+
+class IntegerField(wtforms.IntegerField):
+    """wtforms' IntegerField, with the number checked before anything computes with it.
+
+    Only ASCII digits (and a sign) count as a number. The range is the field's
+    ``NumberRange`` (else that of an INTEGER column); a number outside it gets the range's
+    message and stops the field's other checks, which would otherwise compare it as a
+    float (400 digits overflow) or send it to the database.
+    """
+
+    def _bounds(self) -> tuple[int, int]:
+        low, high = -MAX_ID, MAX_ID
+        for validator in self.validators:
+            if isinstance(validator, NumberRange):
+                low = validator.min if validator.min is not None else low
+                high = validator.max if validator.max is not None else high
+        return int(low), int(high)
+
+    def process_formdata(self, valuelist):
+        self._out_of_range = False
+        if not valuelist:
+            return
+        low, high = self._bounds()
+        self.data = bounded_int(valuelist[0], low, high)
+        if self.data is None:
+            if not is_integer_text(valuelist[0]):
+                raise ValueError(self.gettext("Not a valid integer value."))
+            self._out_of_range = True
+
+    def pre_validate(self, form):
+        if getattr(self, "_out_of_range", False):
+            low, high = self._bounds()
+            raise StopValidation(_("Enter a whole number from %(low)d to %(high)d.", low=low, high=high))
+
+
+def https_url(form, field):
+    """A link people open (a video meeting): ``https://`` with a host; ASCII without spaces, quotes or brackets.
+
+    The text goes into pages, mails and calendar files as a URI, where anything else is
+    invalid (an .ics with a space in its URL breaks in calendar apps).
+    """
+    value = field.data
+    if not value:
+        return
+    message = _("Use a secure link that starts with https://.")
+    if not value.isascii() or any(ch in "\"'<>`\\{}|^" or not ch.isprintable() or ch.isspace() for ch in value):
+        raise ValidationError(message)
+    try:
+        parts = urlsplit(value)
+        secure = parts.scheme.lower() == "https" and parts.port != 0  # .port raises on "x:abc"
+    except ValueError:
+        raise ValidationError(message) from None
+    host = (parts.hostname or "").strip(".")
+    if not secure or "." not in host or parts.username is not None:
+        raise ValidationError(message)
 
 
 NONE_CHOICE = ("", _l("— none —"))

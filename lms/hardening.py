@@ -10,6 +10,8 @@
 - A NUL character cannot be stored by PostgreSQL and no browser sends one; a multipart
   form field without a name breaks the CSRF check. Both are refused with 400 before any
   view runs.
+- The ``Server`` header names no versions (Werkzeug's server said "Werkzeug/3.1.9
+  Python/3.11.7"; gunicorn.conf.py does the same for gunicorn).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import datetime, timezone
 from flask import Flask, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
+from werkzeug.serving import WSGIRequestHandler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -32,6 +35,7 @@ _INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 # (pattern, replacement): the secret parts of URLs and forms, wherever they appear in a message.
 _SECRETS = (
     (re.compile(r"(/password/reset/)[^/?#\s\"'<>]+"), r"\1[redacted]"),
+    (re.compile(r"(/account/confirm/|/account/email/undo/)[^/?#\s\"'<>]+"), r"\1[redacted]"),
     (re.compile(r"(/verify/)[A-Za-z0-9_-]{8,}"), r"\1[redacted]"),
     (re.compile(r"(/calendar/)[A-Za-z0-9_-]{16,}"), r"\1[redacted]"),
     (re.compile(r"((?:^|[?&\s])(?:token|password|password_confirm|current_password|csrf_token)=)[^&\s\"']+",
@@ -155,8 +159,18 @@ def _finish_request(response):
     return response
 
 
+def _server_name(_handler) -> str:
+    return "Werkzeug"
+
+
+def hide_server_versions() -> None:
+    """The development server's ``Server`` header without its and Python's version."""
+    WSGIRequestHandler.version_string = _server_name
+
+
 def init_app(app: Flask) -> None:
     """Call before the extensions are bound: the id and the input check come before CSRF."""
+    hide_server_versions()
     configure_logging(app)
     app.before_request(_start_request)
     app.after_request(_finish_request)

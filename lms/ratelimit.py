@@ -4,6 +4,10 @@ The ``limits`` library does the arithmetic; this module adds a storage backend o
 the application's own database, so several app servers share one count without
 any extra service. Setting ``RATELIMIT_STORAGE_URI`` (``redis://...``) uses that
 store instead.
+
+An attempt is counted before it is judged: ``hit`` adds one in a single atomic step
+(an upsert here, a Lua script in Redis) and compares the new count with the limit, so
+of N attempts at once, across workers and servers, at most the limit get through.
 """
 
 from __future__ import annotations
@@ -90,6 +94,14 @@ class DatabaseStorage(Storage):
         with db.engine.begin() as conn:
             conn.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
+    def decr(self, key: str) -> None:
+        """One attempt less in the current window; never below zero."""
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(RateLimitCounter).where(
+                RateLimitCounter.key == key, RateLimitCounter.count > 0,
+                RateLimitCounter.expires_at > clock.timestamp(),
+            ).values(count=RateLimitCounter.count - 1))
+
 
 def _limiter() -> FixedWindowRateLimiter:
     ext = current_app.extensions.get("lms_ratelimit")
@@ -109,14 +121,20 @@ def limit_item(setting: str) -> RateLimitItem:
     return parse(current_app.config[setting])
 
 
-def is_allowed(setting: str, scope: str, value: str) -> bool:
-    """Whether another attempt under this limit would still be allowed."""
-    return _limiter().test(limit_item(setting), scope, _identifier(value))
-
-
 def hit(setting: str, scope: str, value: str) -> bool:
-    """Count one attempt; False when it went over the limit."""
+    """Count one attempt, then judge it: False when it went over the limit (count first, always)."""
     return _limiter().hit(limit_item(setting), scope, _identifier(value))
+
+
+def refund(setting: str, scope: str, value: str) -> None:
+    """Give back an attempt that turned out well (a login that succeeded counts as no attempt)."""
+    item = limit_item(setting)
+    key = item.key_for(scope, _identifier(value))
+    storage = _limiter().storage
+    if isinstance(storage, DatabaseStorage):
+        storage.decr(key)
+    elif storage.get(key) > 0:
+        storage.incr(key, item.get_expiry(), amount=-1)
 
 
 def retry_after(setting: str, scope: str, value: str) -> int:

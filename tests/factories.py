@@ -55,10 +55,13 @@ def other_region(make_region) -> Region:
 
 
 @pytest.fixture
-def make_user(app, region):
+def make_user(app, region, now):
+    """A user with a confirmed address (``email_verified_at=None`` for one that has not confirmed it)."""
+
     def make(*roles: Role, name: str | None = None, email: str | None = None, region: Region | None = region,
              municipality: Municipality | None = None, coordinates: list[Region] | None = None, **fields) -> User:
         n = next(_counter)
+        fields.setdefault("email_verified_at", now)
         roles = roles or (Role.COACH,)
         if municipality is None and region is not None and Role.COACH in roles and region.municipalities:
             municipality = region.municipalities[0]

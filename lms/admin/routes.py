@@ -11,7 +11,8 @@ from lms.admin.forms import ROLE_LABELS, ConfirmForm, MunicipalityForm, Organisa
 from lms.admin.services import save_user, user_list_query
 from lms.auth.access import admin_required
 from lms.auth.models import Role, User
-from lms.auth.notices import send_invitation
+from lms.auth.notices import send_invitation, send_two_factor_reset
+from lms.auth.twofactor import reset as reset_two_factor
 from lms.extensions import db
 from lms.forms import NONE_CHOICE
 from lms.htmx import redirect_to, render
@@ -119,6 +120,25 @@ def user_edit(user_id: int):
         flash(_("The changes to %(name)s have been saved.", name=user.name), "success")
         return redirect_to(url_for("admin.users"))
     return render("admin/user_form.html", form=form, user=user, status=outcome.status)
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@admin_required
+def user_two_factor_reset(user_id: int):
+    """A lost phone: the account's second factor goes, and with it every session of the account."""
+    user = db.get_or_404(User, user_id)
+    if user.erased_at is not None:
+        abort(404)
+
+    def reset_and_tell():
+        now = clock.now()
+        reset_two_factor(current_user, user, now)
+        send_two_factor_reset(user, now)
+
+    if perform(ConfirmForm(), reset_and_tell):
+        flash(_("The second login step of %(name)s has been reset; every session of the account has ended.",
+                name=user.name), "success")
+    return redirect_to(url_for("admin.user_edit", user_id=user.id))
 
 
 # Regions, municipalities and organisations ---------------------------------------------

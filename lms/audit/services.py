@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.audit.labels import ACTIONS, OBJECT_LABELS, action_label, object_label, summary_text
 from lms.audit.models import AuditEvent
+from lms.csv import csv_bytes
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 
@@ -185,31 +184,29 @@ def parent_ids(events: list[AuditEvent]) -> dict[tuple[str, int], int]:
     return found
 
 
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    # A cell starting like a formula would run in a spreadsheet.
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def events_csv(stmt) -> bytes:
-    """The events of ``stmt`` as CSV for Excel (semicolons, UTF-8 with BOM), times in Amsterdam."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Time"), _("Done by"), _("Email address"), _("Action"), _("Action code"), _("Object"),
-                     _("Object number"), _("Summary"), _("Before"), _("After")])
-    for event in db.session.execute(stmt.execution_options(yield_per=500)).scalars():
-        writer.writerow([
+    """The events of ``stmt`` as CSV for Excel (lms/csv.py), times in Amsterdam."""
+    header = [_("Time"), _("Done by"), _("Email address"), _("Action"), _("Action code"), _("Object"),
+              _("Object number"), _("Summary"), _("Before"), _("After")]
+    rows = (
+        [
             to_local(event.at).strftime("%Y-%m-%d %H:%M:%S"),
-            _csv_text(event.actor.name if event.actor else _("system")),
-            _csv_text(event.actor.email if event.actor else ""),
-            _csv_text(action_label(event.action)),
-            _csv_text(event.action),
-            _csv_text(object_label(event.object_type)),
-            "" if event.object_id is None else str(event.object_id),
-            _csv_text(summary_text(event)),
-            _csv_text(event.before),
-            _csv_text(event.after),
-        ])
-    return buffer.getvalue().encode("utf-8-sig")
+            event.actor.name if event.actor else _("system"),
+            event.actor.email if event.actor else "",
+            action_label(event.action),
+            event.action,
+            object_label(event.object_type),
+            event.object_id,
+            summary_text(event),
+            _json_text(event.before),
+            _json_text(event.after),
+        ]
+        for event in db.session.execute(stmt.execution_options(yield_per=500)).scalars()
+    )
+    return csv_bytes(header, rows)

@@ -92,10 +92,40 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(PlaceMixin, FlaskForm):
-    # Staff and trainers need no place; coaches do (checked in the route).
+    # Staff and trainers need no place; coaches do (checked in the route). The address has
+    # its own page: changing it needs the password and the new address's confirmation.
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
     municipality_id = SelectField(_l("Municipality"), coerce=optional_int, validators=[Optional()])
     name = full_name_field()
-    email = email_field()
     locale = SelectField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")])
     wants_reminders = BooleanField(_l("Send me reminders two days before each session"))
+
+
+def current_password_field() -> PasswordField:
+    return PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New email address"), filters=[strip],
+                       validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)])
+    current_password = current_password_field()
+
+
+class PasswordCheckForm(FlaskForm):
+    """The password again, before something that matters (new recovery codes, switching the factor off)."""
+
+    current_password = current_password_field()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), filters=[strip], validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."))
+
+
+class SetupForm(FlaskForm):
+    code = StringField(_l("Code from the app"), filters=[strip], validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits the app shows after you added the account."))
+
+
+class ConfirmForm(FlaskForm):
+    """The CSRF token of a button that confirms (an address link, a resend)."""

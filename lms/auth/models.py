@@ -52,6 +52,13 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # When the person proved the address is theirs (a link we mailed to it); None: not yet.
+    email_verified_at: Mapped[datetime | None]
+    # The second factor (TOTP, RFC 6238): the shared secret in base32, set up once confirmed
+    # with a code; the last time step used, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     # Places are a higher floor (regions): named, not imported.
     region: Mapped[Region | None] = relationship()  # noqa: F821
@@ -65,7 +72,9 @@ class User(UserMixin, db.Model):
     )
 
     def get_id(self) -> str:
-        return self.session_token
+        # Called when logging in: the moment rides along in the session and in the "stay
+        # logged in" cookie (both signed), so the server can refuse a cookie past REMEMBER_DAYS.
+        return f"{self.session_token}.{int(clock.timestamp())}"
 
     @property
     def roles(self) -> set[Role]:
@@ -81,6 +90,14 @@ class User(UserMixin, db.Model):
     @property
     def coordinated_region_ids(self) -> set[int]:
         return {region.id for region in self.coordinated_regions}
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
@@ -122,3 +139,40 @@ class PasswordResetToken(db.Model):
     expires_at: Mapped[datetime]
 
     user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    VERIFY_EMAIL = "verify_email"  # a new account's address
+    CHANGE_EMAIL = "change_email"  # a new address, sent to the new address
+    UNDO_EMAIL_CHANGE = "undo_email_change"  # "this was not me", sent to the old address
+
+
+class AccountToken(db.Model):
+    """A link mailed about an address: 256 random bits, only their SHA-256 hash stored.
+
+    ``email`` is the address the link is about: the one to confirm, or (undo) the old one to
+    return to. A link works until it expires or its purpose is done.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, "token_purpose"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_new_address(self) -> bool:
+        return self.purpose == TokenPurpose.CHANGE_EMAIL
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor; only its hash is stored, used ones are deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from lms.audit.services import plain
-from lms.auth.models import User
+from lms.auth.models import AccountToken, RecoveryCode, User
 from lms.auth.services import forget_reset_tokens
 from lms.extensions import db
 
@@ -38,6 +40,8 @@ def export_account(user: User) -> dict:
         "created_at": plain(user.created_at),
         "last_login_at": plain(user.last_login_at),
         "password_changed_at": plain(user.password_changed_at),
+        "email_verified_at": plain(user.email_verified_at),
+        "second_login_step_since": plain(user.totp_enabled_at),
         "is_active": user.is_active,
     }
 
@@ -54,6 +58,9 @@ def anonymise_account(user: User, now: datetime) -> None:
     user.erased_at = now
     user.rotate_session_token()  # every session ends
     forget_reset_tokens(user)  # and every password link
+    db.session.execute(sa.delete(AccountToken).where(AccountToken.user_id == user.id))  # and address links
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.role_grants = []
     user.coordinated_regions = []
 

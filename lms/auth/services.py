@@ -11,23 +11,40 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from lms import clock
 from lms.auth.models import PasswordResetToken, Role, User, UserRole
 from lms.auth.passwords import hash_password, needs_rehash, verify_password
 from lms.domain import DomainError
 from lms.extensions import db
+from lms.numbers import bounded_int
 
 
 class AccountError(DomainError):
     """A domain rule refused an account change; ``field`` names the form field."""
 
 
-def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user
-    with their roles and coordinated regions in one query (a handful of joined rows), so no
-    later query that meets this user again loads them a second time.
+class TooManyAttempts(AccountError):
+    """Over a rate limit (lms/ratelimit.py): the attempt was counted, and refused."""
+
+    status = 429
+
+
+def load_user_by_session_token(login_id: str) -> User | None:
+    """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user of a session
+    or "stay logged in" cookie, ``<session token>.<login time>`` (User.get_id), with their roles and
+    coordinated regions in one query (a handful of joined rows), so no later query that meets this
+    user again loads them a second time.
+
+    A login older than REMEMBER_DAYS no longer counts, whatever the cookie's own expiry says.
     """
+    token, _dot, stamp = (login_id or "").partition(".")
     if not token:
         return None
+    if stamp:
+        logged_in_at = bounded_int(stamp, 0, 2**40)
+        max_age = current_app.config["REMEMBER_DAYS"] * 86400
+        if logged_in_at is None or logged_in_at + max_age < clock.timestamp():
+            return None
     return db.session.execute(
         sa.select(User)
         .where(User.session_token == token, User.is_active.is_(True))
@@ -166,7 +183,6 @@ def update_profile(
     user: User,
     *,
     name: str,
-    email: str,
     locale: str,
     region,
     municipality,
@@ -174,14 +190,14 @@ def update_profile(
     registration_number: str | None,
     wants_reminders: bool,
 ) -> None:
-    """The user's own profile; a coach must name the municipality they work in."""
+    """The user's own profile; a coach must name the municipality they work in.
+
+    The address is not here: lms/auth/addresses.py changes it, once the new one confirms.
+    """
     if user.has_role(Role.COACH) and municipality is None:
         raise AccountError(_("Choose the municipality you work in."), "municipality_id")
-    if email_taken(email, except_user=user):
-        raise AccountError(_("An account with this email address already exists."), "email")
     _check_place(region, municipality)
     user.name = name.strip()
-    user.email = email.strip()
     user.locale = locale
     user.region = region
     user.municipality = municipality

@@ -13,9 +13,11 @@ from lms.enrolment.interest import interested_programmes, notify_opened_cohorts,
 from lms.enrolment.queries import enrol_panel_context
 from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
-from lms.forms import parse_id, sane_year
+from lms.forms import FIRST_YEAR, LAST_YEAR, parse_id
 from lms.htmx import is_htmx, render
+from lms.numbers import bounded_int
 from lms.regions.services import all_regions, municipalities_of
+from lms.urls import external_url
 
 
 def _int_arg(name: str) -> int | None:
@@ -23,13 +25,9 @@ def _int_arg(name: str) -> int | None:
 
 
 def _month_arg() -> date | None:
-    value = request.args.get("month", "")
-    try:
-        year, month = value.split("-")
-        first = date(int(year), int(month), 1)
-    except ValueError:
-        return None
-    return first if sane_year(first.year) else None
+    year, _, month = request.args.get("month", "").partition("-")
+    year, month = bounded_int(year, FIRST_YEAR, LAST_YEAR), bounded_int(month, 1, 12)
+    return date(year, month, 1) if year and month else None
 
 
 @bp.get("/trainings")
@@ -102,3 +100,13 @@ def cohort(cohort_id: int):
         show_video_links=can_read(current_user, cohort) or bool(enrolment and enrolment.sees_video),
         **context,
     )
+
+
+@bp.get("/calendars")
+def calendars():
+    """Every region's public calendar feed, with how to subscribe to it."""
+    return render("catalogue/calendars.html", regions=[
+        {"region": region, "https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+        for region in all_regions()
+        for url in [external_url("calendar.region_feed", slug=region.slug)]
+    ])

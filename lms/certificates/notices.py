@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from lms.auth.models import User
 from lms.certificates.facts import certified
 from lms.certificates.models import Certificate
 from lms.extensions import db
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.urls import external_url
+
+register_kinds({
+    "certificate_issued": _l("Certificate issued"),
+    "certificate_revoked": _l("Certificate revoked"),
+    "certificate_reissued": _l("Certificate reissued"),
+    "certificate_expiry": _l("Certificate expires"),  # lms/certificates/reminders.py
+})
 
 
 def _holder(certificate: Certificate) -> User | None:

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -16,18 +15,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.cohorts.models import STATUS_LABELS
-from lms.forms import DayField, FiniteDecimalField, no_control_chars, optional_int, strip
+from lms.forms import DayField, FiniteDecimalField, IntegerField, https_url, no_control_chars, optional_int, strip
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
 
 
-def https_only(form, field):
-    if field.data and not field.data.lower().startswith("https://"):
-        raise ValidationError(_l("Use a secure link that starts with https://."))
-
-
 class CohortSettingsMixin:
-    title = StringField(_l("Name of the cohort"), filters=[strip],
+    title = StringField(_l("Name of the group"), filters=[strip],
                         validators=[DataRequired(), Length(max=200), no_control_chars],
                         description=_l("For example “Achterhoek voorjaar 2027”."))
     region_id = SelectField(_l("Region"), coerce=optional_int, validators=[DataRequired()])
@@ -49,7 +43,7 @@ class NewCohortForm(CohortSettingsMixin, FlaskForm):
     address = StringField(_l("Address of the in-person meetings (optional)"), filters=[strip],
                           validators=[Optional(), Length(max=300), no_control_chars])
     video_url = URLField(_l("Video link of the online session (optional)"), filters=[strip],
-                         validators=[Optional(), Length(max=500), https_only])
+                         validators=[Optional(), Length(max=500), https_url])
 
 
 class CohortForm(CohortSettingsMixin, FlaskForm):
@@ -76,7 +70,7 @@ class SessionForm(FlaskForm):
     address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=300), no_control_chars],
                           description=_l("For in-person sessions."))
     room = StringField(_l("Room (optional)"), filters=[strip], validators=[Optional(), Length(max=100), no_control_chars])
-    video_url = URLField(_l("Video link"), filters=[strip], validators=[Optional(), Length(max=500), https_only],
+    video_url = URLField(_l("Video link"), filters=[strip], validators=[Optional(), Length(max=500), https_url],
                          description=_l("For online sessions; only enrolled coaches and trainers see it."))
     net_hours = FiniteDecimalField(_l("Net training hours"), places=2, default=0, validators=[Optional(), NumberRange(min=0, max=24)])
     is_required = BooleanField(_l("Attendance required for completion"), default=True)

@@ -10,6 +10,7 @@ from lms import clock
 from lms.auth.access import staff_required
 from lms.auth.models import Role
 from lms.cohorts import bp
+from lms.cohorts.clashes import clashes
 from lms.cohorts.forms import CancelForm, CohortFilterForm, CohortForm, NewCohortForm, SessionForm, StatusForm
 from lms.cohorts.models import Cohort, CohortStatus, Session, status_label
 from lms.cohorts.queries import (
@@ -40,7 +41,7 @@ from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import redirect_to, render
-from lms.i18n import local_to_utc, to_local
+from lms.i18n import fmt_timerange, local_to_utc, to_local
 from lms.panels import panel
 from lms.programmes.models import Programme, SessionKind
 from lms.programmes.services import active_programmes
@@ -87,6 +88,19 @@ def _window(form) -> tuple:
 def _selected_trainers(form):
     chosen = set(form.trainers.data or [])
     return [t for t in trainer_choices() if t.id in chosen]
+
+
+def _warn_clashes(sessions, trainers) -> None:
+    """Double bookings are allowed, but staff hear of them on the page they land on."""
+    for clash in clashes(sessions, trainers):
+        other = clash.other
+        when = fmt_timerange(other.starts_at, other.ends_at)
+        if clash.trainer is not None:
+            flash(_("Note: %(trainer)s also teaches %(other)s of %(group)s at the same time (%(when)s).",
+                    trainer=clash.trainer.name, other=other.title, group=other.cohort.title, when=when), "warning")
+        else:
+            flash(_("Note: %(address)s is also booked for %(other)s of %(group)s at the same time (%(when)s).",
+                    address=other.address, other=other.title, group=other.cohort.title, when=when), "warning")
 
 
 def _to_cohort(cohort_id: int, anchor: str = ""):
@@ -144,8 +158,9 @@ def new():
         form.programme_id.data = parse_id(request.args["programme_id"])
     outcome = perform(form, lambda: _create(form))
     if outcome:
-        flash(_("Cohort %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
+        flash(_("Group %(title)s has been created as a draft. Check its sessions, then open it for enrolment.",
                 title=outcome.result.title), "success")
+        _warn_clashes(outcome.result.sessions, outcome.result.trainers)
         return _to_cohort(outcome.result.id)
     return render("cohorts/new.html", form=form, status=outcome.status)
 
@@ -194,7 +209,8 @@ def edit(cohort_id: int):
                                                   confirmed=form.confirm.data),
                       expect=(NeedsConfirmation,))
     if outcome:
-        flash(_("The cohort has been saved."), "success")
+        flash(_("The group has been saved."), "success")
+        _warn_clashes(cohort.sessions, cohort.trainers)
         return _to_cohort(cohort.id)
     affected, status = None, outcome.status
     if isinstance(outcome.error, NeedsConfirmation):
@@ -210,7 +226,7 @@ def status(cohort_id: int):
     form = StatusForm()
     outcome = perform(form, lambda: change_status(current_user, cohort, CohortStatus(form.status.data), clock.now()))
     if outcome:
-        flash(_("The cohort is now: %(status)s.", status=status_label(cohort.status)), "success")
+        flash(_("The group is now: %(status)s.", status=status_label(cohort.status)), "success")
     elif outcome.error is None:
         flash(_("Choose a valid status."), "error")
     return _to_cohort(cohort.id)
@@ -226,7 +242,7 @@ def cancel(cohort_id: int):
                                                   confirmed=form.confirm.data),
                       expect=(NeedsConfirmation,))
     if outcome:
-        flash(_("The cohort has been cancelled."), "success")
+        flash(_("The group has been cancelled."), "success")
     status = outcome.status
     if isinstance(outcome.error, NeedsConfirmation):
         form.confirm.errors = list(form.confirm.errors) + [outcome.error.message]
@@ -269,6 +285,8 @@ def session_form(cohort_id: int | None = None, session_id: int | None = None):
         done = outcome and (_("The session has been saved.") if outcome.result else _("Nothing was changed."))
     if outcome:
         flash(done, "success")
+        saved = outcome.result if session is None else session
+        _warn_clashes([saved], cohort.trainers)
         return _to_cohort(cohort.id, "#sessions")
     return render("cohorts/session_form.html", form=form, cohort=cohort, session=session, status=outcome.status)
 

@@ -41,17 +41,17 @@ from lms.regions.models import Municipality, Region
 SESSION_SUMMARY = _l("%(cohort)s: %(session)s")
 register_audit(
     actions={
-        "cohort.create": (_l("Cohort created"),),
-        "cohort.update": (_l("Cohort changed"),),
-        "cohort.status": (_l("Cohort status changed"),),
-        "cohort.cancel": (_l("Cohort cancelled"),),
+        "cohort.create": (_l("Group created"),),
+        "cohort.update": (_l("Group changed"),),
+        "cohort.status": (_l("Group status changed"),),
+        "cohort.cancel": (_l("Group cancelled"),),
         "session.create": (_l("Session added"), SESSION_SUMMARY),
         "session.update": (_l("Session changed"), SESSION_SUMMARY),
         "session.cancel": (_l("Session cancelled"), SESSION_SUMMARY),
         "session.restore": (_l("Session restored"), SESSION_SUMMARY),
         "session.delete": (_l("Session removed"), SESSION_SUMMARY),
     },
-    objects={"cohort": _l("Cohort"), "session": _l("Session")},
+    objects={"cohort": _l("Group"), "session": _l("Session")},
     fields={
         "starts_at": _l("Start"),
         "ends_at": _l("End"),
@@ -172,7 +172,7 @@ def create_cohort(actor, *, programme: Programme, region: Region, municipality: 
                   address: str | None, video_url: str | None, now: datetime) -> Cohort:
     """Open a draft cohort of a programme with its sessions made from the pattern."""
     if programme.is_archived:
-        raise CohortError(_("This programme is archived; no new cohorts can be opened."), "programme_id")
+        raise CohortError(_("This programme is archived; no new groups can be opened."), "programme_id")
     if not programme.session_templates:
         raise CohortError(_("This programme has no session pattern yet."), "programme_id")
     _check_place(region, municipality)
@@ -225,16 +225,16 @@ def update_cohort(actor, cohort: Cohort, *, data: dict, trainers: list[User], no
 def change_status(actor, cohort: Cohort, target: CohortStatus, now: datetime) -> None:
     """Move a cohort along draft → open → closed → completed (cancelling has its own step)."""
     if target == CohortStatus.CANCELLED:
-        raise CohortError(_("Use “Cancel cohort” to cancel it; that asks who is affected first."))
+        raise CohortError(_("Use “Cancel group” to cancel it; that asks who is affected first."))
     if target not in TRANSITIONS[cohort.status]:
-        raise CohortError(_("A cohort cannot go from “%(current)s” to “%(target)s”.",
+        raise CohortError(_("A group cannot go from “%(current)s” to “%(target)s”.",
                             current=status_label(cohort.status), target=status_label(target)))
     if target == CohortStatus.OPEN:
         if not any(s.status == SessionStatus.SCHEDULED for s in cohort.sessions):
-            raise CohortError(_("A cohort cannot open without sessions."))
+            raise CohortError(_("A group cannot open without sessions."))
         first = cohort.first_session_at
         if first is not None and first <= now:
-            raise CohortError(_("A cohort whose first session has started cannot be opened for enrolment."))
+            raise CohortError(_("A group whose first session has started cannot be opened for enrolment."))
         for session in cohort.sessions:
             problem = session_problem(session)
             if problem and session.status == SessionStatus.SCHEDULED:
@@ -253,9 +253,9 @@ def cancel_cohort(actor, cohort: Cohort, reason: str, now: datetime, confirmed: 
     Returns the enrolments that ended (the answers to ``cohort_cancelled``).
     """
     if cohort.status == CohortStatus.CANCELLED:
-        raise CohortError(_("This cohort has already been cancelled."))
+        raise CohortError(_("This group has already been cancelled."))
     if cohort.status == CohortStatus.COMPLETED:
-        raise CohortError(_("A completed cohort cannot be cancelled."))
+        raise CohortError(_("A completed group cannot be cancelled."))
     affected = gather(cohort_participants, cohort=cohort)
     if affected and not confirmed:
         raise NeedsConfirmation(
@@ -436,7 +436,7 @@ def delete_session(actor, session: Session, now: datetime) -> None:
     """Remove a session that nobody can have noticed yet; otherwise it must be cancelled."""
     cohort = session.cohort
     if cohort.status != CohortStatus.DRAFT:
-        raise CohortError(_("Sessions of a published cohort are cancelled, not removed, so that participants "
+        raise CohortError(_("Sessions of a published group are cancelled, not removed, so that participants "
                             "and their calendars see the change."))
     if any(gather(session_in_use, session=session)):
         raise CohortError(_("Attendance has been registered for this session; it cannot be removed."))

@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from lms.auth.models import Role, User, UserRole
 from lms.certificates.services import current_certificate_of
 from lms.cohorts.models import Session
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.programmes.models import Programme
 from lms.urls import external_url
+
+register_kinds({
+    "completion_withdrawn": _l("Completion withdrawn (staff)"),
+    "completion_withdrawn_coach": _l("Completion withdrawn"),
+})
 
 
 def staff_recipients(programme: Programme) -> list[tuple[str, str, int | None]]:

@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, CohortStatus
 from lms.domain import cohort_opened
-from lms.enrolment.models import Interest
+from lms.enrolment.models import Interest, VisitorInterest
 from lms.enrolment.notices import mail_to
 from lms.enrolment.services import EnrolmentError
+from lms.enrolment.visitor_interest import mail_visitor
 from lms.extensions import db
 from lms.programmes.models import Programme
 from lms.regions.models import Region
@@ -48,6 +49,19 @@ def interest_counts() -> list[tuple[Region, Programme, int]]:
     regions = {r.id: r for r in db.session.execute(sa.select(Region)).scalars()}
     programmes = {p.id: p for p in db.session.execute(sa.select(Programme)).scalars()}
     return sorted(((regions[r], programmes[p], n) for r, p, n in rows), key=lambda t: (t[0].name, t[1].title))
+
+
+def visitor_interest_counts() -> list[tuple[Region, Programme | None, int]]:
+    """Confirmed visitors' wishes no opened cohort has answered yet, per region and programme (None: any)."""
+    rows = db.session.execute(
+        sa.select(VisitorInterest.region_id, VisitorInterest.programme_id, sa.func.count())
+        .where(VisitorInterest.notified_at.is_(None), VisitorInterest.confirmed_at.is_not(None))
+        .group_by(VisitorInterest.region_id, VisitorInterest.programme_id)
+    ).all()
+    regions = {r.id: r for r in db.session.execute(sa.select(Region)).scalars()}
+    programmes = {p.id: p for p in db.session.execute(sa.select(Programme)).scalars()}
+    return sorted(((regions[r], programmes.get(p), n) for r, p, n in rows),
+                  key=lambda t: (t[0].name, t[1].title if t[1] else ""))
 
 
 def waiting_interest() -> int:
@@ -108,6 +122,45 @@ def notify_opened_cohorts(now: datetime, cohort: Cohort | None = None) -> int:
         if interest.id not in seen:
             seen.add(interest.id)
             told += _tell(interest, opened, now)
+    return told + notify_visitors(now, cohort)
+
+
+def _tell_visitor(interest: VisitorInterest, cohort: Cohort, now: datetime) -> bool:
+    told = db.session.execute(
+        sa.update(VisitorInterest).where(VisitorInterest.id == interest.id, VisitorInterest.notified_at.is_(None),
+                                         VisitorInterest.confirmed_at.is_not(None))
+        .values(notified_at=now).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if told:
+        db.session.expire(interest, ["notified_at"])
+        mail_visitor(interest, kind="interest_cohort_open", template="interest_cohort_open", now=now,
+                     context={"user": None, "cohort": cohort, "opened_at": cohort.enrol_opens_at or now,
+                              "first_session_at": cohort.first_session_at,
+                              "url": external_url("catalogue.cohort", cohort_id=cohort.id)})
+    return told
+
+
+def notify_visitors(now: datetime, cohort: Cohort | None = None, *, interest: VisitorInterest | None = None) -> int:
+    """Tell confirmed visitors' wishes about the earliest cohort open in their region (and programme)."""
+    stmt = (
+        sa.select(VisitorInterest, Cohort)
+        .join(Cohort, sa.and_(Cohort.region_id == VisitorInterest.region_id,
+                              sa.or_(VisitorInterest.programme_id.is_(None),
+                                     Cohort.programme_id == VisitorInterest.programme_id)))
+        .where(VisitorInterest.notified_at.is_(None), VisitorInterest.confirmed_at.is_not(None),
+               open_for_enrolment(now))
+        .order_by(VisitorInterest.id, Cohort.starts_at, Cohort.id)
+    )
+    if cohort is not None:
+        stmt = stmt.where(Cohort.id == cohort.id)
+    if interest is not None:
+        stmt = stmt.where(VisitorInterest.id == interest.id)
+    seen: set[int] = set()
+    told = 0
+    for wish, opened in db.session.execute(stmt).all():
+        if wish.id not in seen:
+            seen.add(wish.id)
+            told += _tell_visitor(wish, opened, now)
     return told
 
 

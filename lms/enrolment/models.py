@@ -145,6 +145,32 @@ class Interest(db.Model):
     region: Mapped[Region] = relationship()
 
 
+class VisitorInterest(db.Model):
+    """A visitor without an account asks, by e-mail, to hear when a group opens in a region.
+
+    Double opt-in: only a wish whose address was confirmed (``confirmed_at``) is told. The
+    address is the only personal data; unconfirmed wishes are deleted after a few days, told
+    ones some time after (lms/enrolment/personal_data.py).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    # None: any programme.
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(sa.String(8), default="nl")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    confirmed_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
+
+    programme: Mapped[Programme | None] = relationship()
+    region: Mapped[Region] = relationship()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
 def seat_holding():
     """SQL: the enrolments counted in their cohort's ``seats_taken`` (as ``Enrolment.holds_seat``)."""
     return sa.and_(Enrolment.status.in_(SEAT_HOLDING), Enrolment.seat_released_at.is_(None))

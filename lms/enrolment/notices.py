@@ -29,6 +29,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -37,7 +38,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, Ses
 from lms.domain import session_changed
 from lms.enrolment.models import Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.programmes.models import SessionKind
 from lms.urls import external_url
 
@@ -56,6 +57,21 @@ class EnrolmentMail(enum.StrEnum):
     MOVED = "moved"
     CANCELLED = "cancelled"
 
+
+register_kinds({
+    "enrolment_enrolled": _l("Enrolment: enrolled"),
+    "enrolment_pending": _l("Enrolment: received"),
+    "enrolment_approved": _l("Enrolment: confirmed"),
+    "enrolment_rejected": _l("Enrolment: not admitted"),
+    "enrolment_waitlisted": _l("Enrolment: waitlist"),
+    "enrolment_offered": _l("Enrolment: seat offered"),
+    "enrolment_offer_reminder": _l("Enrolment: offer reminder"),
+    "enrolment_offer_expired": _l("Enrolment: offer expired"),
+    "enrolment_moved": _l("Enrolment: moved"),
+    "enrolment_cancelled": _l("Enrolment: cancelled"),
+    "session_change": _l("Session changed"),
+    "cohort_cancelled": _l("Group cancelled"),
+})
 
 # Mails that list the cohort's sessions, and those that also carry them as a calendar file.
 LISTS_SESSIONS = frozenset({EnrolmentMail.ENROLLED, EnrolmentMail.APPROVED, EnrolmentMail.MOVED,

@@ -16,8 +16,9 @@ from lms.audit.services import plain
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.cohorts.personal_data import cohort_end
-from lms.enrolment.models import ACTIVE, Enrolment, Interest
+from lms.enrolment.models import ACTIVE, Enrolment, Interest, VisitorInterest
 from lms.enrolment.services import cancel_by_staff
+from lms.enrolment.visitor_interest import normalise, purge_visitor_interest
 from lms.extensions import db
 from lms.privacy.registry import (
     Detached,
@@ -28,6 +29,7 @@ from lms.privacy.registry import (
     export_section,
     retention_part,
     retention_units,
+    short_lived,
 )
 
 
@@ -78,6 +80,29 @@ def _export_interests(export: Export) -> list[dict]:
     ]
 
 
+@export_section("interest_by_email", 61)
+def _export_visitor_interests(export: Export) -> list[dict]:
+    """Wishes left without logging in, under the account's address."""
+    interests = db.session.execute(
+        sa.select(VisitorInterest)
+        .where(VisitorInterest.email == normalise(export.user.email))
+        .options(joinedload(VisitorInterest.programme), joinedload(VisitorInterest.region))
+        .order_by(VisitorInterest.created_at, VisitorInterest.id)
+    ).scalars().all()
+    return [
+        {"email": i.email, "region": i.region.name, "programme": i.programme.title if i.programme else None,
+         "created_at": plain(i.created_at), "confirmed_at": plain(i.confirmed_at),
+         "notified_at": plain(i.notified_at)}
+        for i in interests
+    ]
+
+
+@short_lived("visitor_interest")
+def _purge_visitor_interest(now: datetime) -> int:
+    """Unconfirmed addresses after VISITOR_INTEREST_CONFIRM_DAYS; told wishes after VISITOR_INTEREST_KEEP_DAYS."""
+    return purge_visitor_interest(now)
+
+
 def _preview(user: User, now: datetime, impact: Impact) -> None:
     """Seats in cohorts that have not ended are given up; the other enrolments stay."""
     ends = cohort_end()
@@ -105,6 +130,7 @@ def _give_up_seats(erasure: Erasure) -> None:
     for enrolment in erasure.impact.cancelled:
         cancel_by_staff(erasure.actor, enrolment, erasure.reason, erasure.now)
     db.session.execute(sa.delete(Interest).where(Interest.user_id == erasure.user.id))
+    db.session.execute(sa.delete(VisitorInterest).where(VisitorInterest.email == normalise(erasure.user.email)))
 
 
 @retention_units

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -13,6 +11,7 @@ from sqlalchemy.orm import joinedload, with_expression
 
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.csv import CsvWriter
 from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -160,9 +159,7 @@ def roster(cohort: Cohort) -> dict[EnrolmentStatus, list[Enrolment]]:
 
 
 def roster_csv(cohort: Cohort) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # BOM: Excel then reads UTF-8
-    writer = csv.writer(out, delimiter=";")
+    writer = CsvWriter()  # lms/csv.py: Excel's BOM and ";", formulas neutralised
     writer.writerow([_("Name"), _("Email address"), _("Organisation"), _("Municipality"), _("Status"),
                      _("Waitlist number"), _("Registration number"), _("Enrolled on")])
     for status, enrolments in roster(cohort).items():
@@ -173,7 +170,7 @@ def roster_csv(cohort: Cohort) -> str:
                 e.waitlist_position if e.is_waitlisted else "", e.user.registration_number or "",
                 (e.enrolled_at or e.created_at).date().isoformat(),
             ])
-    return out.getvalue()
+    return writer.getvalue()
 
 
 def search_coaches(query: str, cohort: Cohort, limit: int = 10) -> list[User]:

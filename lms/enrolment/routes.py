@@ -1,19 +1,26 @@
 from __future__ import annotations
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms import clock
+from lms import clock, ratelimit
 from lms.auth.access import roles_required, staff_required
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort
 from lms.cohorts.queries import can_manage, load_cohort
 from lms.enrolment import bp
 from lms.enrolment import cli as _cli  # noqa: F401 - registers `flask lms process-waitlists`
-from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm
-from lms.enrolment.interest import interest_counts, register_interest, withdraw_interest
+from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm, VisitorInterestForm
+from lms.enrolment.interest import (
+    interest_counts,
+    notify_visitors,
+    register_interest,
+    visitor_interest_counts,
+    withdraw_interest,
+)
 from lms.enrolment.models import Enrolment, EnrolmentStatus, status_label
 from lms.enrolment.queries import (
     can_cancel_self,
@@ -39,12 +46,27 @@ from lms.enrolment.services import (
     move,
     reject,
 )
+from lms.enrolment.visitor_interest import (
+    CONFIRM_SALT,
+    UNSUBSCRIBE_SALT,
+    confirm_visitor_interest,
+    confirmable,
+    interest_for_token,
+    is_signed,
+    register_visitor_interest,
+    unsubscribe_url,
+    unsubscribe_visitor,
+)
 from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import is_htmx, redirect_to, render
+from lms.i18n import current_language
 from lms.panels import panel
 from lms.programmes.models import Programme
+from lms.programmes.services import active_programmes
+from lms.regions.models import Region
+from lms.regions.services import all_regions
 from lms.web import perform
 
 bp.add_app_template_global(status_label, "enrolment_status_label")
@@ -67,11 +89,19 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
     return load_cohort(cohort_id) or abort(404)
 
 
+def _with_counters(response: Response, template: str, cohort: Cohort) -> Response:
+    """An htmx answer also carries the cohort's seat counter shown elsewhere on the page (out of band)."""
+    if is_htmx():
+        response.set_data(response.get_data(as_text=True) + render_template(template, cohort=cohort, oob=True))
+    return response
+
+
 def _panel_response(cohort: Cohort, now, status: int = 200):
     db.session.expire_all()
     cohort = load_cohort(cohort.id)
-    return render("catalogue/cohort.html", "enrolment/_enrol_panel.html", status=status,
-                  **enrol_panel_context(current_user, cohort, now))
+    response = render("catalogue/cohort.html", "enrolment/_enrol_panel.html", status=status,
+                      **enrol_panel_context(current_user, cohort, now))
+    return _with_counters(response, "catalogue/_seats.html", cohort)
 
 
 def _back_to_cohort(cohort_id: int):
@@ -212,8 +242,9 @@ def _roster_response(cohort: Cohort, status: int = 200):
     db.session.expire_all()
     cohort = load_cohort(cohort.id)
     if is_htmx():
-        return render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
-                      **roster_context(cohort))
+        response = render("enrolment/roster.html", "enrolment/_roster_section.html", status=status,
+                          **roster_context(cohort))
+        return _with_counters(response, "cohorts/_seats_stat.html", cohort)
     return redirect_to(_roster_url(cohort.id))
 
 
@@ -281,7 +312,9 @@ def move_view(enrolment_id: int):
     form = MoveForm()
     targets = {c.id: c for c in move_targets(enrolment)}
     form.cohort_id.choices = [("", _("— choose a group —"))] + [
-        (c.id, f"{c.title} ({c.region.name}, {c.seats_left} {_('seats left')})") for c in targets.values()
+        (c.id, ngettext("%(title)s (%(region)s, %(num)d seat left)", "%(title)s (%(region)s, %(num)d seats left)",
+                        c.seats_left, title=c.title, region=c.region.name))
+        for c in targets.values()
     ]
     outcome = perform(form, lambda: move(current_user, enrolment, targets[form.cohort_id.data], clock.now(),
                                          overbook=form.overbook.data), expect=(NeedsOverbooking,))
@@ -327,4 +360,74 @@ def add_coach_view(cohort_id: int):
 @bp.get("/staff/interest")
 @staff_required
 def interest_overview():
-    return render("enrolment/interest.html", rows=interest_counts())
+    return render("enrolment/interest.html", rows=interest_counts(), visitor_rows=visitor_interest_counts())
+
+
+# Visitors' interest (no account) ---------------------------------------------------------
+
+
+def _visitor_form() -> VisitorInterestForm:
+    form = VisitorInterestForm()
+    form.region_id.choices = [("", _("Choose a region"))] + [(r.id, r.name) for r in all_regions()]
+    form.programme_id.choices = [("", _("Any training"))] + [(p.id, p.title) for p in active_programmes()]
+    if request.method == "GET":
+        form.region_id.data = parse_id(request.args.get("region", ""))
+    return form
+
+
+@bp.route("/keep-informed", methods=["GET", "POST"])
+def visitor_interest():
+    """A visitor leaves an address to hear when a group opens in a region (double opt-in)."""
+    form = _visitor_form()
+    status = 200
+    if form.validate_on_submit():
+        region = db.session.get(Region, form.region_id.data)
+        programme = db.session.get(Programme, form.programme_id.data) if form.programme_id.data else None
+        email = form.email.data
+        address = request.remote_addr or "unknown"
+        # Both limits count every attempt; over either, nothing is sent, and the answer stays the same.
+        allowed = (ratelimit.hit("INTEREST_LIMIT_ADDRESS", "interest-address", email)
+                   and ratelimit.hit("INTEREST_LIMIT_CLIENT", "interest-client", address))
+        if allowed and region is not None and (programme is None or not programme.is_archived):
+            register_visitor_interest(email, region, programme, current_language(), clock.now())
+        # The same answer whether or not the address is known, so it reveals nothing.
+        flash(_("Thank you. We have sent an email to %(email)s: confirm your address with the link in it, "
+                "then we let you know when a group opens. Nothing arrived? Check your spam folder.", email=email),
+              "success")
+        return redirect_to(url_for("enrolment.visitor_interest"))
+    elif form.is_submitted():
+        status = 422
+    return render("enrolment/visitor_interest.html", form=form, status=status)
+
+
+@bp.route("/keep-informed/confirm/<token>", methods=["GET", "POST"])
+def visitor_confirm(token: str):
+    """The link in the confirmation mail: a button, so a mail scanner fetching the link confirms nothing."""
+    now = clock.now()
+    interest = interest_for_token(token, CONFIRM_SALT)
+    if interest is None or not confirmable(interest, now):
+        return render("enrolment/visitor_link_invalid.html", status=404)
+    form = ActionForm()
+    done = interest.is_confirmed
+    if form.validate_on_submit():
+        confirm_visitor_interest(interest, now)
+        notify_visitors(now, interest=interest)  # a group open already: they hear of it at once
+        done = True
+    return render("enrolment/visitor_confirm.html", form=form, interest=interest, done=done, token=token,
+                  stop_url=unsubscribe_url(interest))
+
+
+@bp.route("/keep-informed/stop/<token>", methods=["GET", "POST"])
+def visitor_unsubscribe(token: str):
+    """The link in every mail to a visitor: stop, without logging in."""
+    interest = interest_for_token(token, UNSUBSCRIBE_SALT)
+    if interest is None:
+        if not is_signed(token, UNSUBSCRIBE_SALT):
+            return render("enrolment/visitor_link_invalid.html", status=404)
+        return render("enrolment/visitor_unsubscribe.html", form=ActionForm(), interest=None, done=True, token=token)
+    form = ActionForm()
+    done = False
+    if form.validate_on_submit():
+        unsubscribe_visitor(interest)
+        interest, done = None, True
+    return render("enrolment/visitor_unsubscribe.html", form=form, interest=interest, done=done, token=token)

@@ -62,7 +62,7 @@ from lms.extensions import db
 register_audit(
     actions={
         "enrolment.enrol": (_l("Enrolled"),),
-        "enrolment.add": (_l("Coach added to a cohort"), _l("%(cohort)s: %(coach)s")),
+        "enrolment.add": (_l("Coach added to a group"), _l("%(cohort)s: %(coach)s")),
         "enrolment.approve": (_l("Enrolment approved"),),
         "enrolment.reject": (_l("Enrolment rejected"),),
         "enrolment.cancel": (_l("Enrolment cancelled"),),
@@ -70,7 +70,7 @@ register_audit(
     },
     objects={"enrolment": _l("Enrolment")},
     fields={
-        "cohort_id": _l("Cohort"),
+        "cohort_id": _l("Group"),
         "enrolment_id": _l("Enrolment"),
         "overbooked": _l("Overbooked"),
     },
@@ -167,6 +167,9 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> EnrolResult:
     """Enrol a coach: a seat if one is free (pending where approval is needed), else the waitlist."""
     if not user.has_role(Role.COACH):
         raise EnrolmentError(_("Only coaches can enrol in a group."))
+    if not user.is_email_verified:
+        raise EnrolmentError(_("Confirm your email address first, with the link we sent you; you can have it sent "
+                               "again with the button at the top of the page."))
     lock_cohort(cohort)
     problem = enrolment_window_problem(cohort, now)
     if problem:
@@ -210,6 +213,8 @@ def add_coach(actor: User, cohort: Cohort, user: User, now: datetime, overbook: 
     """Staff place a coach in a cohort; beyond capacity only with ``overbook``."""
     if not user.has_role(Role.COACH):
         raise EnrolmentError(_("%(name)s is not a coach.", name=user.name))
+    if not user.is_email_verified:
+        raise EnrolmentError(_("%(name)s has not confirmed their email address yet.", name=user.name))
     lock_cohort(cohort)
     if cohort.is_over:
         raise EnrolmentError(_("Coaches cannot be added to a cancelled or completed group."))

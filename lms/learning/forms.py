@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from lms.admin.forms import MultiCheckboxField
-from lms.forms import no_control_chars, strip, text_area
+from lms.forms import IntegerField, no_control_chars, strip, text_area
 
 BODY_MAX = 50_000
 OPTION_SLOTS = 6

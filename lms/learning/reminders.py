@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -26,12 +27,13 @@ from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 from lms.learning.services import lessons_done, quizzes_passed
 from lms.notifications.models import OutboxMail
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.programmes.models import Module, Programme, SessionKind
 from lms.urls import external_url
 
 REMIND_DAYS = 2
 KIND = "session_reminder"
+register_kinds({KIND: _l("Session reminder")})
 # Cohorts whose sessions take place; drafts are unpublished, cancelled cohorts notified.
 RUNNING = (CohortStatus.OPEN, CohortStatus.CLOSED)
 

@@ -28,7 +28,7 @@ ITEMS: tuple[NavItem, ...] = (
     NavItem("certificates.mine", _l("My certificates"), (Role.COACH,), anonymous=False),
     NavItem("calendar.index", _l("Calendar"), anonymous=False, prefix="calendar."),
     NavItem("programmes.index", _l("Programmes"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="programmes."),
-    NavItem("cohorts.index", _l("Cohorts"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="cohorts."),
+    NavItem("cohorts.index", _l("Groups"), (Role.STAFF, Role.ADMIN), anonymous=False, prefix="cohorts."),
     NavItem("reports.index", _l("Reports"), (Role.STAFF, Role.ADMIN, Role.COORDINATOR), anonymous=False, prefix="reports."),
     NavItem("certificates.index", _l("Certificates"), (Role.STAFF, Role.ADMIN), anonymous=False),
     NavItem("admin.users", _l("Administration"), (Role.ADMIN,), anonymous=False,

@@ -15,37 +15,6 @@ STATUS_LABELS = {
     MailStatus.FAILED: _l("Failed"),
 }
 
-KIND_LABELS = {
-    "welcome": _l("Welcome"),
-    "invitation": _l("Invitation"),
-    "password_reset": _l("Password reset"),
-    "enrolment_enrolled": _l("Enrolment: enrolled"),
-    "enrolment_pending": _l("Enrolment: received"),
-    "enrolment_approved": _l("Enrolment: confirmed"),
-    "enrolment_rejected": _l("Enrolment: not admitted"),
-    "enrolment_waitlisted": _l("Enrolment: waitlist"),
-    "enrolment_offered": _l("Enrolment: seat offered"),
-    "enrolment_offer_reminder": _l("Enrolment: offer reminder"),
-    "enrolment_offer_expired": _l("Enrolment: offer expired"),
-    "enrolment_moved": _l("Enrolment: moved"),
-    "enrolment_cancelled": _l("Enrolment: cancelled"),
-    "interest_cohort_open": _l("New group in the region"),
-    "certificate_expiry": _l("Certificate expires"),
-    "certificate_issued": _l("Certificate issued"),
-    "certificate_revoked": _l("Certificate revoked"),
-    "certificate_reissued": _l("Certificate reissued"),
-    "completion_withdrawn": _l("Completion withdrawn (staff)"),
-    "completion_withdrawn_coach": _l("Completion withdrawn"),
-    "session_reminder": _l("Session reminder"),
-    "session_change": _l("Session changed"),
-    "cohort_cancelled": _l("Group cancelled"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
-
-
 class OutboxFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -15,7 +15,8 @@ from lms.extensions import db
 from lms.htmx import is_htmx, redirect_to, render
 from lms.notifications import bp
 from lms.notifications import worker as _worker  # noqa: F401 - registers `flask lms send-mail`
-from lms.notifications.forms import STATUS_LABELS, OutboxFilterForm, ResendForm, kind_label
+from lms.notifications.forms import STATUS_LABELS, OutboxFilterForm, ResendForm
+from lms.notifications.kinds import kind_label
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.notifications.services import (
     can_resend,

@@ -34,6 +34,7 @@ from lms.audit.services import record
 from lms.domain import DomainError
 from lms.extensions import db
 from lms.mail import build_message, send_message
+from lms.notifications.kinds import register_kinds as register_kinds  # for the features that queue mail
 from lms.notifications.models import MailStatus, OutboxMail
 from lms.web import after_commit
 

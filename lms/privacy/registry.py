@@ -8,6 +8,8 @@ A feature above privacy (see ARCHITECTURE.md) registers, from ``lms/<feature>/pe
   ``(erasure: Erasure) -> None``, with ``preview`` (what it will do, for the confirmation
   page: ``(user, now, impact) -> None``) and ``about`` (its objects that audit events name:
   ``user_id -> (object_type, select of ids)``);
+- ``short_lived(name)``: personal data kept only for a short time (a visitor's unconfirmed
+  address), a function ``(now) -> rows deleted``, run daily by ``lms apply-retention``;
 - ``retention_part(name)``: its rows of a coach's enrolments in one programme that
   retention detaches, a function ``(user_id, programme_id, now) -> Detached``; and the
   enrolment feature names those units with ``retention_units``.
@@ -87,6 +89,7 @@ class ErasureStep:
 EXPORT_SECTIONS: dict[str, ExportSection] = {}
 ERASURE_STEPS: dict[str, ErasureStep] = {}
 RETENTION_PARTS: dict[str, Callable[[int, int, datetime], Detached]] = {}
+SHORT_LIVED: dict[str, Callable[[datetime], int]] = {}
 RETENTION_UNITS: list[Callable] = []  # the one query of (user_id, programme_id) units; enrolment registers it
 
 
@@ -116,6 +119,16 @@ def retention_part(name: str):
     def decorator(detach):
         RETENTION_PARTS[name] = detach
         return detach
+
+    return decorator
+
+
+def short_lived(name: str):
+    """Register ``purge(now) -> int``: deletes personal data whose short time is up; ``name`` counts it."""
+
+    def decorator(purge):
+        SHORT_LIVED[name] = purge
+        return purge
 
     return decorator
 

@@ -25,7 +25,7 @@ from lms.audit.services import record
 from lms.auth.models import User
 from lms.auth.personal_data import new_placeholder
 from lms.extensions import db
-from lms.privacy.registry import RETENTION_PARTS, RETENTION_UNITS
+from lms.privacy.registry import RETENTION_PARTS, RETENTION_UNITS, SHORT_LIVED
 from lms.privacy.services import move_actor, scrub
 
 register_audit(
@@ -67,6 +67,11 @@ class RetentionResult:
     @property
     def certificates(self) -> int:
         return self.counts.get("certificates", 0)
+
+
+def purge_short_lived(now: datetime) -> dict[str, int]:
+    """Delete the personal data each feature keeps only briefly; rows deleted per part."""
+    return {name: purge(now) for name, purge in sorted(SHORT_LIVED.items())}
 
 
 def apply_retention(now: datetime, years: int, *, dry_run: bool = False) -> RetentionResult:

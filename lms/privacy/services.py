@@ -21,9 +21,14 @@ from lms.auth.models import User
 from lms.auth.personal_data import ANONYMOUS_NAME
 from lms.domain import DomainError
 from lms.extensions import db
-from lms.notifications.services import queue_mail
+from lms.notifications.services import queue_mail, register_kinds
 from lms.privacy.models import ErasureRequest, ErasureStatus
 from lms.urls import external_url
+
+register_kinds({
+    "erasure_requested": _l("Removal of the account requested"),
+    "erasure_rejected": _l("Removal request declined"),
+})
 
 register_audit(
     actions={

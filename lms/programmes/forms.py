@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from lms.forms import FiniteDecimalField, no_control_chars, strip
+from lms.forms import FiniteDecimalField, IntegerField, no_control_chars, strip
 from lms.programmes.models import SessionKind
 
 KIND_LABELS = {SessionKind.ONLINE: _l("Online"), SessionKind.IN_PERSON: _l("In person")}

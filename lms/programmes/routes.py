@@ -105,7 +105,7 @@ def archive(programme_id: int):
     programme = db.get_or_404(Programme, programme_id)
     archived = request.form.get("archived") == "1"
     if perform(ArchiveForm(), lambda: set_archived(current_user, programme, archived, clock.now())):
-        flash(_("The programme has been archived: no new cohorts can be opened for it.") if archived
+        flash(_("The programme has been archived: no new groups can be opened for it.") if archived
               else _("The programme is active again."), "success")
     return redirect_to(url_for("programmes.edit", programme_id=programme.id))
 
@@ -210,7 +210,7 @@ def template_edit(template_id: int):
         form.kind.data = template.kind.value
     return _save_part(form, lambda: save_template(current_user, template.programme, template, _template_data(form),
                                                   clock.now()),
-                      _("The planned session has been saved. Cohorts opened from now on use it."),
+                      _("The planned session has been saved. Groups opened from now on use it."),
                       template.programme_id, "#pattern", "programmes/template_form.html", template=template)
 
 

@@ -183,7 +183,7 @@ def delete_region(actor, region: Region, now: datetime) -> None:
     if in_use:
         raise PlaceError(_("This region still has municipalities. Move or delete them first."))
     if db.session.execute(sa.select(sa.exists().where(_cohort.c.region_id == region.id))).scalar():
-        raise PlaceError(_("This region has cohorts and cannot be deleted."))
+        raise PlaceError(_("This region has groups and cannot be deleted."))
     record(actor, "region.delete", region, now=now, summary=region.name, params={"name": region.name},
            before={"name": region.name, "slug": region.slug})
     _delete(region)

@@ -1,24 +1,19 @@
 """The report as CSV and XLSX: pure functions from a Report to bytes.
 
-CSV is written for Excel as Dutch users have it: UTF-8 with a byte-order mark (so Excel
-reads the accents right), ``;`` between fields and a decimal comma, because a Dutch Excel
-opens such a file straight into columns. No ``sep=`` line: with it Excel ignores the BOM.
+CSV goes through the app's one writer (lms/csv.py): for a Dutch Excel, formulas neutralised.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
 from flask_babel import gettext as _
 
+from lms.csv import csv_bytes
 from lms.i18n import fmt_date, fmt_datetime
 from lms.regions.services import slugify
 from lms.reports.services import Line, Report
-
-# Text that a spreadsheet would run as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def header(report: Report) -> list[str]:
@@ -55,27 +50,8 @@ def rows(report: Report) -> list[list]:
     return result
 
 
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
-    if isinstance(value, str):
-        return _safe_text(value)
-    return str(value)
-
-
 def to_csv(report: Report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header(report))
-    for row in rows(report):
-        writer.writerow([_csv_cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(header(report), rows(report))
 
 
 def period_text(report: Report) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.access import COACH, STAFF, Route, p
+from tests.access import COACH, EVERYONE, STAFF, Route, p
 
 ROSTER_READERS = frozenset({"staff", "admin", "trainer"})
 
@@ -10,13 +10,12 @@ ROSTER_READERS = frozenset({"staff", "admin", "trainer"})
 def extend_world(w: dict) -> None:
     from datetime import timedelta
 
-    from lms.cohorts.models import CohortStatus
+    from lms.cohorts.models import Cohort, CohortStatus, Session
     from lms.enrolment.models import Enrolment, EnrolmentStatus
     from lms.extensions import db
 
     # An open cohort of another programme, so the coach may enrol in it.
     from lms.programmes.models import Programme, SessionTemplate
-    from lms.cohorts.models import Cohort, Session
 
     programme = Programme(title="Verdieping", slug="verdieping-access")
     template = SessionTemplate(kind=w["programme"].session_templates[0].kind, title="Dag", start_time=w["programme"].session_templates[0].start_time,
@@ -42,6 +41,15 @@ def extend_world(w: dict) -> None:
     db.session.flush()
     w["pending_enrolment_id"] = pending.id
     w["verdieping_programme_id"] = programme.id
+    # A visitor's wish (no account), waiting for its confirmation, with the links of its mails.
+    from lms.enrolment.models import VisitorInterest
+    from lms.enrolment.visitor_interest import CONFIRM_SALT, UNSUBSCRIBE_SALT, token_for
+
+    wish = VisitorInterest(email="visitor@example.org", region=w["region"], locale="nl")
+    db.session.add(wish)
+    db.session.flush()
+    w["visitor_confirm_token"] = token_for(wish, CONFIRM_SALT)
+    w["visitor_stop_token"] = token_for(wish, UNSUBSCRIBE_SALT)
 
 
 ROUTES = [
@@ -71,4 +79,16 @@ ROUTES = [
     Route("enrolment.coach_search", "GET", p("/staff/cohorts/{cohort_id}/coach-search?q=ot"), STAFF),
     Route("enrolment.add_coach_view", "POST", p("/staff/cohorts/{cohort_id}/add"), STAFF),
     Route("enrolment.interest_overview", "GET", p("/staff/interest"), STAFF),
+    # A visitor's interest: no account needed; the signed link is the key.
+    Route("enrolment.visitor_interest", "GET", p("/keep-informed"), EVERYONE),
+    Route("enrolment.visitor_interest", "POST", p("/keep-informed"), EVERYONE,
+          data=lambda w: {"email": "someone@example.org", "region_id": w["region_id"]}),
+    Route("enrolment.visitor_confirm", "GET", p("/keep-informed/confirm/{visitor_confirm_token}"), EVERYONE),
+    Route("enrolment.visitor_confirm", "POST", p("/keep-informed/confirm/{visitor_confirm_token}"), EVERYONE),
+    Route("enrolment.visitor_confirm", "GET", p("/keep-informed/confirm/forged"), frozenset(),
+          denied_status=404, anonymous_status=404),
+    Route("enrolment.visitor_unsubscribe", "GET", p("/keep-informed/stop/{visitor_stop_token}"), EVERYONE),
+    Route("enrolment.visitor_unsubscribe", "POST", p("/keep-informed/stop/{visitor_stop_token}"), EVERYONE),
+    Route("enrolment.visitor_unsubscribe", "GET", p("/keep-informed/stop/forged"), frozenset(),
+          denied_status=404, anonymous_status=404),
 ]

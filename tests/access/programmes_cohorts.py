@@ -18,8 +18,9 @@ def extend_world(w: dict) -> None:
     db.session.add(draft)
     db.session.flush()
     w["plain_draft_cohort_id"] = draft.id
-    from lms.cohorts.models import Session
     from datetime import timedelta
+
+    from lms.cohorts.models import Session
 
     template = w["programme"].session_templates[0]
     start = w["cohort"].sessions[0].starts_at + timedelta(days=60)
@@ -34,6 +35,7 @@ def extend_world(w: dict) -> None:
 ROUTES = [
     # Catalogue: public
     Route("catalogue.index", "GET", p("/trainings"), EVERYONE),
+    Route("catalogue.calendars", "GET", p("/calendars"), EVERYONE),
     Route("catalogue.cohort", "GET", p("/trainings/{cohort_id}"), EVERYONE),
     Route("catalogue.cohort", "GET", p("/trainings/{plain_draft_cohort_id}"), STAFF, denied_status=404,
           anonymous_status=404),

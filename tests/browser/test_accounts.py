@@ -11,7 +11,7 @@ from tests.factories import PASSWORD
 from tests.mailbox import text_of
 
 
-def test_register_then_logout_and_login(page, region):
+def test_register_confirm_the_address_then_log_in(page, region, mailbox):
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     page.get_by_role("button", name="Account aanmaken").first.click()
@@ -25,16 +25,25 @@ def test_register_then_logout_and_login(page, region):
     expect(page.locator("#municipality_id option", has_text="Winterswijk")).to_have_count(1)
     page.get_by_label("Gemeente").select_option(label="Winterswijk")
     page.locator("#main").get_by_role("button", name="Account aanmaken").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne Bakker")
-    expect(page.locator(".flash-success")).to_contain_text("Je account is aangemaakt")
+    # "Check your inbox": the same answer as for an address that already has an account.
+    expect(page.locator(".flash-info")).to_contain_text("sanne@example.org")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
 
-    page.get_by_role("button", name="Uitloggen").click()
-    expect(page.locator(".flash")).to_contain_text("Je bent uitgelogd")
-    page.get_by_role("link", name="Inloggen").first.click()
     page.get_by_label("E-mailadres").fill("sanne@example.org")
     page.get_by_label("Wachtwoord").fill("Paars-Fietsje-Op-De-Dijk")
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Sanne Bakker")
+    expect(page.locator("#unconfirmed-address")).to_be_visible()
+
+    [mail] = mailbox.wait_for("sanne@example.org")
+    link = re.search(r"https?://\S+/account/confirm/\S+", text_of(mail)).group(0)
+    page.goto(link)
+    page.locator("#main article form button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_contain_text("sanne@example.org")
+    expect(page.locator("#unconfirmed-address")).to_have_count(0)
+
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.locator(".flash")).to_contain_text("Je bent uitgelogd")
 
 
 def test_register_shows_errors_at_the_fields_and_keeps_input(page, region):

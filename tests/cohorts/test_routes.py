@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lms.auth.models import Role
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.cohorts.models import Cohort, CohortStatus, SessionStatus
 from lms.extensions import db
 from tests.querycount import count_queries
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import pytest
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
-from lms.cohorts.models import Cohort, CohortStatus, SessionStatus
+from lms.cohorts.models import CohortStatus, SessionStatus
 from lms.cohorts.services import (
     CohortError,
     NeedsConfirmation,

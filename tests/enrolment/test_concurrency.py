@@ -45,11 +45,11 @@ def _logged_in_session(base: str, email: str) -> tuple[requests.Session, str]:
 
 
 @pytest.fixture
-def crowd(app, region):
+def crowd(app, region, now):
     """Many coaches, inserted in one go."""
     hashed = password_hash()
     users = [User(email=f"crowd{i}@example.org", name=f"Coach {i:03d}", password_hash=hashed, region=region,
-                  municipality=region.municipalities[0]) for i in range(ATTEMPTS)]
+                  municipality=region.municipalities[0], email_verified_at=now) for i in range(ATTEMPTS)]
     for user in users:
         user.role_grants = [UserRole(role=Role.COACH)]
     db.session.add_all(users)

@@ -19,7 +19,10 @@ SCRIPTS = ["ümlaut", "ĳsselstreek", "Ærø", "İstanbul", "straße", "ǅ", "ש
 # str.isdigit() is true for all of these, yet int() refuses the first three.
 TRICKY_DIGITS = ["²", "①", "½", "٣", "９", "𝟗", "߀"]
 
-NUMERIC_TRAPS = TRICKY_DIGITS + [
+# Whole numbers no field or query argument takes: huge, negative, non-ASCII digits, zeros in front.
+INTEGER_TRAPS = ["9" * 400, "-" + "9" * 400, "1" + "0" * 18, "-1", "-2147483649", "٣", "-٣", "１２", "0" * 400 + "7",
+                 "+" + "9" * 30]
+NUMERIC_TRAPS = TRICKY_DIGITS + INTEGER_TRAPS + [
     "", " ", "-1", "0", "-0", "+1", "1.5", " 12 ", "1e3", "1e309", "-1e309", "NaN", "inf", "-inf", "0x10",
     "1_000", "1,5", "2147483647", "2147483648", "-2147483649", "9223372036854775808", "9" * 40, "9" * 5000,
     "abc", "\x00", "1\x00", "١٢", "sNaN", "-sNaN", "Infinity", "-Infinity", "1E+999999", "1e-400",
@@ -116,6 +119,7 @@ def trap(field, ids: list[int]):
     options = [
         (st.sampled_from(own), 6),
         (st.sampled_from(SPECIAL), 2),
+        (st.sampled_from(INTEGER_TRAPS), 2),  # in every field and query argument, numeric or not
         (st.sampled_from(ids).map(str), 2),
         (short_text, 2),
         (medium_text, 1),

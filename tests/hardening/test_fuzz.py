@@ -45,6 +45,10 @@ def fuzz_app(app):
         # Limits high enough that the fuzz reaches the code behind them (the limits have their own tests).
         LOGIN_LIMIT_ACCOUNT="100000 per minute",
         LOGIN_LIMIT_ADDRESS="100000 per minute",
+        LOGIN_LIMIT_UNTRUSTED="100000 per minute",
+        TWO_FACTOR_LIMIT="100000 per minute",
+        REGISTER_LIMIT_ACCOUNT="100000 per minute",
+        REGISTER_LIMIT_ADDRESS="100000 per minute",
         RESET_LIMIT="100000 per minute",
         VERIFY_LIMIT="100000 per minute",
         CALENDAR_LIMIT="100000 per minute",

@@ -12,9 +12,9 @@ import logging
 import pytest
 
 from lms.cohorts.models import Cohort
+from lms.extensions import db
 from lms.hardening import REQUEST_ID_HEADER, JsonFormatter, RequestIdFilter, redact
 from lms.regions.models import Municipality
-from lms.extensions import db
 from tests.factories import PASSWORD
 
 

@@ -11,13 +11,7 @@ from lms.auth.models import Role
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import to_local
-from lms.learning.models import (
-    Lesson,
-    LessonCompletion,
-    QuizAttempt,
-    QuizOption,
-    QuizQuestion,
-)
+from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
 from tests.conftest import NOW
 from tests.factories import add_enrolment
 

@@ -12,14 +12,7 @@ from flask import g
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.notifications.models import MailStatus, OutboxMail
-from lms.notifications.services import (
-    backoff,
-    deliver_due,
-    deliver_queued_after_request,
-    due_ids,
-    queue_mail,
-    send_one,
-)
+from lms.notifications.services import backoff, deliver_due, deliver_queued_after_request, due_ids, queue_mail, send_one
 from lms.notifications.worker import run_sender
 from tests.conftest import NOW
 from tests.mailbox import html_of, text_of

@@ -11,13 +11,7 @@ from lms.cohorts.models import CohortStatus
 from lms.cohorts.services import SessionData, cancel_session, update_session
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
-from lms.learning.models import (
-    Lesson,
-    LessonCompletion,
-    QuizAttempt,
-    QuizOption,
-    QuizQuestion,
-)
+from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
 from lms.learning.reminders import horizon, queue_session_reminders
 from lms.programmes.models import SessionKind
 from tests.mailbox import html_of, text_of
