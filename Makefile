@@ -56,6 +56,7 @@ demo: db
 	LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app wsgi lms seed-demo
 
 run: demo
+	@LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" $(BIN)/flask --app wsgi lms keys create
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
 	LMS_ENV=development SECRET_KEY="$$(cat instance/secret_key)" BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}" \

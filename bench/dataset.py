@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from lms.attendance.models import Attendance
 from lms.auth.models import User, UserRole, coordinator_region
 from lms.auth.passwords import hash_password
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, StatusList
+from lms.certificates.openbadges.status import LIST_SIZE
 from lms.certificates.services import NUMBER_ALPHABET
 from lms.cohorts.models import Cohort, Session, cohort_follower, cohort_trainer
 from lms.demo import REGIONS, slugify
@@ -381,6 +382,9 @@ def build(now: datetime, seed: int = 2026, scale: Scale | None = None) -> Datase
     numbers: set[str] = set()
     coach_certificate = None
     chosen = completed_ids[: scale.certificates]
+    # Each certificate's entry in the (one) Open Badges revocation list, at a random free index.
+    _insert(StatusList, [{"id": 1, "created_at": now, "updated_at": now}])
+    status_indexes = rng.sample(range(LIST_SIZE), len(chosen))
     for n, (enrolment_id, cohort) in enumerate(chosen, start=1):
         enrolment = enrolment_rows[enrolment_id - 1]
         while True:
@@ -394,6 +398,7 @@ def build(now: datetime, seed: int = 2026, scale: Scale | None = None) -> Datase
             "id": n, "number": number, "verification_id": _token(rng), "user_id": enrolment["user_id"],
             "enrolment_id": enrolment_id, "programme_id": cohort["programme_id"], "cohort_id": cohort["id"],
             "issued_at": issued, "valid_until": issued.date() + timedelta(days=3 * 365),
+            "status_list_id": 1, "status_index": status_indexes[n - 1],
             "snapshot": {
                 "holder_name": users[enrolment["user_id"] - 1]["name"],
                 "programme_title": patterns[cohort["programme_id"]][0], "cohort_title": cohort["title"],

@@ -147,6 +147,11 @@ class Config:
         # Years after a cohort ended before its enrolments are anonymised; 0 turns it off.
         self.RETENTION_YEARS = _int("RETENTION_YEARS", 7)
         self.CATALOGUE_PAGE_SIZE = _int("CATALOGUE_PAGE_SIZE", 12)
+        # Open Badges: who issues the credentials, and where the signing keys live (README, Open Badges).
+        self.OPEN_BADGES_ISSUER_NAME = os.environ.get("OPEN_BADGES_ISSUER_NAME",
+                                                      "Landelijk Kennisnetwerk Welzijn op Recept")
+        self.OPEN_BADGES_ISSUER_URL = os.environ.get("OPEN_BADGES_ISSUER_URL", "https://www.welzijnoprecept.nl")
+        self.OPEN_BADGES_KEY_DIR = os.environ.get("OPEN_BADGES_KEY_DIR", str(INSTANCE_DIR / "keys"))
         # The certificate PDF's issuer logo and signatory. Image paths are absolute or relative to the
         # instance folder or the project (static/...); empty: the platform's own mark and name, no signature.
         self.CERTIFICATE_LOGO = os.environ.get("CERTIFICATE_LOGO", "")

@@ -4,7 +4,7 @@ from lms.attendance.models import Attendance, AttendanceStatus  # noqa: F401
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import AccountToken, RecoveryCode, Role, User, UserRole, coordinator_region  # noqa: F401
 from lms.calendar.models import CalendarToken  # noqa: F401
-from lms.certificates.models import Certificate  # noqa: F401
+from lms.certificates.models import Certificate, StatusList  # noqa: F401
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionChange, SessionStatus  # noqa: F401
 from lms.enrolment.models import Enrolment, EnrolmentStatus, Interest, VisitorInterest  # noqa: F401
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion  # noqa: F401

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from lms import create_app
+from lms.certificates.openbadges.keys import create_key
 from lms.clock import FrozenClock
 from lms.config import TestConfig
 from lms.extensions import db
@@ -81,7 +83,9 @@ def _app(mailbox, tmp_path_factory, pytestconfig):
     config.MAIL_SERVER = "127.0.0.1"
     config.MAIL_PORT = mailbox.port
     config.MAIL_FILE_DIR = str(tmp_path_factory.mktemp("mail"))
+    config.OPEN_BADGES_KEY_DIR = str(tmp_path_factory.mktemp("instance") / "keys")
     app = create_app(config)
+    create_key(Path(config.OPEN_BADGES_KEY_DIR), NOW)  # the suite's own Open Badges signing key
     ownership.install()  # every write to owned state is checked for its owner, all suite long
     with app.app_context():
         from flask_migrate import upgrade

@@ -28,7 +28,7 @@ MOST = {
     "region dashboard": 8,
     "CSV export": 8,
     "calendar feed (≈200 events)": 4,
-    "certificate verification": 2,
+    "certificate verification": 3,  # + the revocation list its Open Badge check reads (issue 21)
     "certificate PDF": 2,
     "enrol (POST)": 8,
 }

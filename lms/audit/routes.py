@@ -30,16 +30,15 @@ ACTOR_MAX = 200
 
 # Object pages by type: (endpoint, its id argument).
 OBJECT_PAGES = {
-    "programme": ("programmes.edit", "programme_id"),
-    "module": ("programmes.module_edit", "module_id"),
+    # the programme and its content
+    "programme": ("programmes.edit", "programme_id"), "module": ("programmes.module_edit", "module_id"),
     "sessiontemplate": ("programmes.template_edit", "template_id"),
-    "lesson": ("learning.lesson_edit", "lesson_id"),
-    "quiz_question": ("learning.question_edit", "question_id"),
-    "cohort": ("cohorts.show", "cohort_id"),
-    "session": ("cohorts.session_edit", "session_id"),
+    "lesson": ("learning.lesson_edit", "lesson_id"), "quiz_question": ("learning.question_edit", "question_id"),
+    # groups, their sessions and certificates
+    "cohort": ("cohorts.show", "cohort_id"), "session": ("cohorts.session_edit", "session_id"),
     "certificate": ("certificates.show", "certificate_id"),
-    "user": ("admin.user_edit", "user_id"),
-    "region": ("admin.region_edit", "region_id"),
+    # accounts and places
+    "user": ("admin.user_edit", "user_id"), "region": ("admin.region_edit", "region_id"),
     "municipality": ("admin.municipality_edit", "municipality_id"),
     "organisation": ("admin.organisation_edit", "organisation_id"),
     "outboxmail": ("notifications.mail", "mail_id"),

@@ -46,6 +46,8 @@ class Certified:
     completed_on: date | None
     issued_on: date | None
     reissue_of: str | None
+    identity_hash: str | None = None  # the e-mail address, salted and hashed (not in older snapshots)
+    identity_salt: str | None = None
 
 
 def _decimal(value) -> Decimal | None:
@@ -93,4 +95,6 @@ def certified(certificate: Certificate) -> Certified:
         completed_on=_date(s.get("completed_on")) or issued_on,
         issued_on=issued_on,
         reissue_of=s.get("reissue_of"),
+        identity_hash=s.get("identity_hash"),
+        identity_salt=s.get("identity_salt"),
     )

@@ -53,6 +53,23 @@ CHOOSABLE_REASONS = (
 )
 
 
+class StatusList(db.Model):
+    """A W3C Bitstring Status List of revocations, published as a signed credential.
+
+    Every certificate holds one entry (``status_list_id``, ``status_index``) from issue on;
+    the bit of an entry is set when its certificate is revoked. The bits are read from the
+    certificates themselves, so the published list is exactly what is committed; a revoke
+    moves ``updated_at`` in the same transaction (it dates the published list).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    def __repr__(self) -> str:
+        return f"<StatusList {self.id}>"
+
+
 class Certificate(db.Model):
     """An issued certificate; ``snapshot`` holds what was certified, frozen at issue."""
 
@@ -61,6 +78,8 @@ class Certificate(db.Model):
         unique_where("uq_certificate_current_per_enrolment", "enrolment_id", where="revoked_at IS NULL"),
         # A revoked certificate always says why, in words from the list.
         sa.CheckConstraint("revoked_at IS NULL OR public_reason IS NOT NULL", name="revoked_with_reason"),
+        # One entry of a status list per certificate (the Open Badge's credentialStatus).
+        sa.UniqueConstraint("status_list_id", "status_index"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,12 +101,18 @@ class Certificate(db.Model):
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"))
     # Set when the holder was told the certificate is about to expire (at most once).
     expiry_reminded_at: Mapped[datetime | None]
+    # Its entry in a revocation status list (lms/certificates/openbadges/status.py), set at issue.
+    status_list_id: Mapped[int] = mapped_column(sa.ForeignKey("status_list.id"))
+    status_index: Mapped[int]
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
     programme: Mapped[Programme | None] = relationship()
     cohort: Mapped[Cohort | None] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
+    # The other way: the certificate this one was reissued for (read only; set through replaced_by).
+    replaces: Mapped[Certificate | None] = relationship(foreign_keys=[replaced_by_id], uselist=False, viewonly=True)
+    status_list: Mapped[StatusList] = relationship()
 
     @property
     def is_revoked(self) -> bool:

@@ -40,11 +40,16 @@ def _verify(certificate: Certificate) -> str:
     return external_url("certificates.verify", verification_id=certificate.verification_id)
 
 
+def _badge(certificate: Certificate) -> str:
+    return external_url("certificates.openbadge", verification_id=certificate.verification_id, form="png")
+
+
 def _send(kind: str, certificate: Certificate, user: User, now: datetime, attachments=None, **context) -> None:
     queue_mail(
         kind=kind, template=kind, recipient=user.email, locale=user.locale, user_id=user.id,
         context={"user": user, "certificate": certificate, "facts": certified(certificate),
-                 "url": _page(certificate), "verify_url": _verify(certificate), **context},
+                 "url": _page(certificate), "verify_url": _verify(certificate),
+                 "badge_url": _badge(certificate), **context},
         attachments=attachments, dedupe_key=f"{kind}:{certificate.id}", now=now,
     )
 

@@ -29,7 +29,7 @@ from lms.privacy.registry import Detached, Erasure, Export, Impact, erasure_step
 
 # Marks a certificate revoked because its holder's account was removed (kept in its snapshot).
 ACCOUNT_REMOVED = "account_removed"
-PERSONAL_SNAPSHOT_FIELDS = ("holder_name", "registration_number")
+PERSONAL_SNAPSHOT_FIELDS = ("holder_name", "registration_number", "identity_hash", "identity_salt")
 
 
 def is_account_removed(certificate: Certificate) -> bool:

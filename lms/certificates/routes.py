@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
-from flask import abort, current_app, flash, make_response, request, url_for
+from flask import Response, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -14,7 +16,20 @@ from lms.certificates import cli as _cli  # noqa: F401 - registers `flask lms ce
 from lms.certificates.documents import certificate_pdf, document_context, verify_url
 from lms.certificates.facts import certified
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyForm
-from lms.certificates.models import Certificate, CertificateStatus, RevocationReason
+from lms.certificates.models import Certificate, CertificateStatus, RevocationReason, StatusList
+from lms.certificates.openbadges.badge import badge_png
+from lms.certificates.openbadges.credential import CONTEXT, issuer_profile
+from lms.certificates.openbadges.keys import KeyStoreError, has_signing_key, key_directory, load_keys
+from lms.certificates.openbadges.signing import (
+    MEDIA_TYPE,
+    payload_of,
+    published_key,
+    published_keys,
+    sign,
+    signed_credential,
+    status_list_credential,
+    verify_certificate,
+)
 from lms.certificates.services import (
     can_manage,
     can_view,
@@ -22,6 +37,7 @@ from lms.certificates.services import (
     certificates_of,
     find_by_number,
     find_by_verification_id,
+    predecessor_of,
     reissue_certificate,
     revoke_certificate,
     status_of,
@@ -31,7 +47,7 @@ from lms.htmx import redirect_to, render
 from lms.panels import panel
 from lms.web import perform
 
-VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form"}
+VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form", "certificates.openbadge"}
 
 
 @bp.after_request
@@ -53,12 +69,6 @@ def _visible_or_404(certificate_id: int) -> Certificate:
     if certificate is None or not can_view(current_user, certificate):
         abort(404)
     return certificate
-
-
-def _predecessor(certificate: Certificate) -> Certificate | None:
-    return db.session.execute(
-        sa.select(Certificate).where(Certificate.replaced_by_id == certificate.id)
-    ).scalar_one_or_none()
 
 
 # The holder's own certificates ---------------------------------------------------------
@@ -101,7 +111,8 @@ def show(certificate_id: int):
         **context,
         is_holder=certificate.user_id == current_user.id,
         can_manage=manage,
-        predecessor=_predecessor(certificate) if manage else None,
+        openbadge=has_signing_key(key_directory()),
+        predecessor=predecessor_of(certificate) if manage else None,
     )
 
 
@@ -174,6 +185,11 @@ def verify(verification_id: str):
         return _not_found(VerifyForm(formdata=None))
     now = clock.now()
     replacement = certificate.replaced_by
+    try:
+        credential = verify_certificate(certificate, now)
+    except KeyStoreError as exc:
+        current_app.logger.error("Open Badges: %s", exc)
+        credential = None
     return render(
         "certificates/verify.html",
         certificate=certificate,
@@ -182,7 +198,84 @@ def verify(verification_id: str):
         statuses=CertificateStatus,
         replacement=replacement,
         checked_at=now,
+        credential=credential,
     )
+
+
+# Open Badges: the credential, the issuer's keys and profile, the status lists -------------
+# Public and meant for machines (wallets, verifiers in other sites' pages): any origin may read them.
+
+
+def _public(body: str | bytes, mimetype: str, *, cache: str, filename: str | None = None) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = cache
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _json(data: dict, mimetype: str = "application/json", **kwargs) -> Response:
+    return _public(json.dumps(data, ensure_ascii=False, indent=2) + "\n", mimetype, **kwargs)
+
+
+def _signed(make):
+    """The signed token, or 503 while the platform has no usable signing key (the log says why)."""
+    try:
+        return make()
+    except KeyStoreError as exc:
+        current_app.logger.error("Open Badges: %s", exc)
+        abort(503)
+
+
+@bp.get("/verify/<verification_id>/openbadge.<any(jwt, json, png):form>")
+def openbadge(verification_id: str, form: str):
+    """The certificate's credential: the signed token, its JSON, or the badge image with it baked in."""
+    limited = _over_limit()
+    if limited is not None:
+        return limited
+    certificate = find_by_verification_id(verification_id)
+    if certificate is None:
+        return _not_found(VerifyForm(formdata=None))
+    token = _signed(lambda: signed_credential(certificate))
+    filename = f"{certificate.pdf_filename.removesuffix('.pdf')}.{form}"
+    if form == "jwt":
+        return _public(token, MEDIA_TYPE, cache="no-store", filename=filename)
+    if form == "json":
+        return _json(payload_of(token), cache="no-store", filename=filename)
+    return _public(badge_png(certified(certificate), token), "image/png", cache="no-store", filename=filename)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    """Every public key the issuer signed with, so credentials signed before a rotation keep verifying."""
+    return _json(published_keys(), "application/jwk-set+json", cache="public, max-age=300")
+
+
+@bp.get("/openbadges/keys/<kid>")
+def openbadges_key(kid: str):
+    """One public key, at the address a credential's ``kid`` names."""
+    for key in load_keys(key_directory()):
+        if key.kid == kid:
+            return _json(published_key(key.kid, key.public_jwk), "application/jwk+json", cache="public, max-age=300")
+    abort(404)
+
+
+@bp.get("/openbadges/issuer")
+def openbadges_issuer():
+    """The issuer's profile: the knowledge network, its name and address."""
+    return _json({"@context": CONTEXT, **issuer_profile()}, cache="public, max-age=300")
+
+
+@bp.get("/openbadges/status/<int:list_id>.<any(jwt, json):form>")
+def status_list(list_id: int, form: str):
+    """A revocation list as a signed BitstringStatusListCredential (``.jwt``), or its JSON."""
+    status = db.get_or_404(StatusList, list_id)
+    token = _signed(lambda: sign(status_list_credential(status)))
+    # Short-lived in caches: a revocation must reach verifiers soon.
+    if form == "json":
+        return _json(payload_of(token), cache="public, max-age=60")
+    return _public(token, MEDIA_TYPE, cache="public, max-age=60")
 
 
 # Staff: list, revoke, reissue ----------------------------------------------------------

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.attendance.attended import attended_sessions
 from lms.audit.labels import register as register_audit
@@ -19,6 +19,8 @@ from lms.audit.services import record
 from lms.auth.models import Role, User
 from lms.certificates.models import REVOCATION_LABELS, Certificate, CertificateStatus, RevocationReason
 from lms.certificates.notices import tell_issued, tell_reissued, tell_revoked
+from lms.certificates.openbadges.identity import identity_of
+from lms.certificates.openbadges.status import assign_entry, mark_revoked
 from lms.domain import DomainError
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
@@ -126,6 +128,7 @@ def build_snapshot(enrolment, issued_at: datetime) -> dict:
         "completed_on": to_local(completed_at).date().isoformat(),
         "issued_on": to_local(issued_at).date().isoformat(),
         "valid_until": _iso(valid_until(issued_at, programme.validity_years)),
+        **identity_of(enrolment.user.email),  # the Open Badge's identifier: the e-mail address, salted and hashed
     }
 
 
@@ -173,6 +176,7 @@ def issue_certificate(enrolment, now: datetime) -> Certificate:
 
 
 def _new_certificate(enrolment: Enrolment, now: datetime, until: date | None, snapshot: dict, **more) -> Certificate:
+    status_list_id, status_index = assign_entry(now)
     certificate = Certificate(
         number=new_number(now),
         verification_id=new_verification_id(),
@@ -183,6 +187,8 @@ def _new_certificate(enrolment: Enrolment, now: datetime, until: date | None, sn
         issued_at=now,
         valid_until=until,
         snapshot=snapshot,
+        status_list_id=status_list_id,
+        status_index=status_index,
         **more,
     )
     db.session.add(certificate)
@@ -252,8 +258,11 @@ def can_manage(user) -> bool:
 def find_by_verification_id(verification_id: str) -> Certificate | None:
     if not verification_id or len(verification_id) > 64:
         return None
+    # With what its public page and its credential show: the replacement, the one it replaces, its status list.
     return db.session.execute(
         sa.select(Certificate).where(Certificate.verification_id == verification_id)
+        .options(joinedload(Certificate.replaced_by), joinedload(Certificate.replaces),
+                 joinedload(Certificate.status_list))
     ).scalar_one_or_none()
 
 
@@ -262,6 +271,11 @@ def find_by_number(text: str) -> Certificate | None:
     if number is None:
         return None
     return db.session.execute(sa.select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+
+
+def predecessor_of(certificate: Certificate) -> Certificate | None:
+    """The certificate this one was reissued for, if any."""
+    return certificate.replaces
 
 
 def certificates_of(user: User):
@@ -350,6 +364,7 @@ def _revoke(actor: User | None, certificate: Certificate, reason: RevocationReas
     certificate.public_reason = reason
     certificate.revoke_reason = note
     certificate.revoked_by_id = actor.id if actor is not None else None
+    mark_revoked(certificate, now)
     db.session.flush()
 
 

@@ -114,15 +114,20 @@ def notify_opened_cohorts(now: datetime, cohort: Cohort | None = None) -> int:
         .options(joinedload(Interest.user))
         .order_by(Interest.id, Cohort.starts_at, Cohort.id)
     )
+    return _tell_each(stmt, cohort, _tell, now) + notify_visitors(now, cohort)
+
+
+def _tell_each(stmt, cohort: Cohort | None, tell, now: datetime) -> int:
+    """Tell every wish among ``stmt``'s (wish, cohort) rows once, of its first cohort (in ``cohort`` if given)."""
     if cohort is not None:
         stmt = stmt.where(Cohort.id == cohort.id)
     seen: set[int] = set()
     told = 0
-    for interest, opened in db.session.execute(stmt).all():
-        if interest.id not in seen:
-            seen.add(interest.id)
-            told += _tell(interest, opened, now)
-    return told + notify_visitors(now, cohort)
+    for wish, opened in db.session.execute(stmt).all():
+        if wish.id not in seen:
+            seen.add(wish.id)
+            told += tell(wish, opened, now)
+    return told
 
 
 def _tell_visitor(interest: VisitorInterest, cohort: Cohort, now: datetime) -> bool:
@@ -151,17 +156,9 @@ def notify_visitors(now: datetime, cohort: Cohort | None = None, *, interest: Vi
                open_for_enrolment(now))
         .order_by(VisitorInterest.id, Cohort.starts_at, Cohort.id)
     )
-    if cohort is not None:
-        stmt = stmt.where(Cohort.id == cohort.id)
     if interest is not None:
         stmt = stmt.where(VisitorInterest.id == interest.id)
-    seen: set[int] = set()
-    told = 0
-    for wish, opened in db.session.execute(stmt).all():
-        if wish.id not in seen:
-            seen.add(wish.id)
-            told += _tell_visitor(wish, opened, now)
-    return told
+    return _tell_each(stmt, cohort, _tell_visitor, now)
 
 
 @cohort_opened.connect

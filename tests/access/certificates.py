@@ -18,6 +18,7 @@ OVERSIGHT = frozenset({"staff", "admin", "coordinator"})
 
 def extend_world(w: dict) -> None:
     """A certificate of the other coach from a cohort in the other region."""
+    from lms.certificates.openbadges.keys import key_directory, signing_key
     from lms.certificates.services import issue_certificate
     from lms.cohorts.models import Cohort, CohortStatus, Session
     from lms.enrolment.models import Enrolment, EnrolmentStatus
@@ -41,6 +42,8 @@ def extend_world(w: dict) -> None:
     certificate = issue_certificate(enrolment, starts + timedelta(hours=5))
     db.session.flush()
     w["far_certificate_id"] = certificate.id
+    w["status_list_id"] = certificate.status_list_id
+    w["openbadges_kid"] = signing_key(key_directory())[0].kid
 
 
 ROUTES: list[Route] = [
@@ -55,6 +58,15 @@ ROUTES: list[Route] = [
     Route("certificates.verify_form", "POST", p("/verify"), EVERYONE,
           data=lambda w: {"number": w["certificate_number"].lower().replace("-", " ")}),
     Route("certificates.verify", "GET", p("/verify/{verification_id}"), EVERYONE),
+    # Open Badges: the credential (by the same secret link), the issuer's keys and profile, the status lists.
+    Route("certificates.openbadge", "GET", p("/verify/{verification_id}/openbadge.jwt"), EVERYONE),
+    Route("certificates.openbadge", "GET", p("/verify/{verification_id}/openbadge.json"), EVERYONE),
+    Route("certificates.openbadge", "GET", p("/verify/{verification_id}/openbadge.png"), EVERYONE),
+    Route("certificates.jwks", "GET", p("/.well-known/jwks.json"), EVERYONE),
+    Route("certificates.openbadges_key", "GET", p("/openbadges/keys/{openbadges_kid}"), EVERYONE),
+    Route("certificates.openbadges_issuer", "GET", p("/openbadges/issuer"), EVERYONE),
+    Route("certificates.status_list", "GET", p("/openbadges/status/{status_list_id}.jwt"), EVERYONE),
+    Route("certificates.status_list", "GET", p("/openbadges/status/{status_list_id}.json"), EVERYONE),
     Route("certificates.index", "GET", p("/staff/certificates"), STAFF),
     Route("certificates.revoke", "GET", p("/staff/certificates/{certificate_id}/revoke"), STAFF),
     Route("certificates.revoke", "POST", p("/staff/certificates/{certificate_id}/revoke"), STAFF,

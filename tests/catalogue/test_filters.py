@@ -85,7 +85,7 @@ def test_every_filter_state_is_a_shareable_address(client, make_cohort, utrecht)
     assert f'<option value="{city.id}" selected>' in body
     assert '<option value="2027-03" selected>' in body
     # The form is a plain GET form, and htmx pushes each filter state into the address bar.
-    assert 'method="get"' in body and 'hx-push-url="true"' in body
+    assert 'method="get"' in body and 'data-hx-push-url="true"' in body
     fragment = client.get(address, htmx=True)
     assert "HX-Push-Url" not in fragment.headers  # the request's own address is the one to push
     assert "Utrecht stad" in fragment.get_data(as_text=True)

@@ -55,7 +55,7 @@ def test_regional_calendars_are_listed_with_subscribe_links(client, region, othe
         assert f"webcal://localhost/regions/{r.slug}/calendar.ics" in page
         # The https link in a field that can be copied.
         assert re.search(rf'<input[^>]*readonly[^>]*value="http://localhost/regions/{r.slug}/calendar.ics"', page)
-    for app_name in ("Google Calendar", "Outlook", "Apple"):
+    for app_name in ("Google", "Outlook", "Apple"):  # Google Agenda in Dutch
         assert app_name in page
     # The feed behind the link answers.
     feed = client.get(f"/regions/{region.slug}/calendar.ics")

@@ -98,8 +98,10 @@ def test_issuing_twice_returns_the_certificate_in_force(coach, complete, now):
 
 def test_database_refuses_a_second_certificate_in_force_for_one_enrolment(coach, issue):
     certificate = issue(coach)
+    # A status entry of its own, so only the one-in-force rule can refuse it.
     twin = Certificate(number="WOR-2026-AAAA-BBBB", verification_id="x" * 32, user_id=coach.id,
-                       enrolment_id=certificate.enrolment_id, snapshot={})
+                       enrolment_id=certificate.enrolment_id, snapshot={},
+                       status_list_id=certificate.status_list_id, status_index=certificate.status_index ^ 1)
     db.session.add(twin)
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()

@@ -44,8 +44,8 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
         if tag == "form":
-            action = a.get("action") or a.get("hx-post") or a.get("hx-get") or self.page_path
-            method = "POST" if (a.get("method", "get").lower() == "post" or "hx-post" in a) else "GET"
+            action = a.get("action") or a.get("data-hx-post") or a.get("data-hx-get") or self.page_path
+            method = "POST" if (a.get("method", "get").lower() == "post" or "data-hx-post" in a) else "GET"
             self._form = Form(method, urlsplit(urljoin(self.page_path, action)).path)
             self.forms.append(self._form)
             return

@@ -130,7 +130,7 @@ def test_completion_by_the_last_lesson_is_announced(client, auth, course, make_u
     db.session.commit()
     auth.login(coach)
     body = client.post(f"/learn/lessons/{last.id}/done", htmx=True).get_data(as_text=True)
-    assert 'hx-swap-oob="true"' in body and "Gefeliciteerd! Je hebt Basistraining welzijnscoach afgerond." in body
+    assert 'data-hx-swap-oob="true"' in body and "Gefeliciteerd! Je hebt Basistraining welzijnscoach afgerond." in body
     db.session.refresh(enrolment)
     assert enrolment.status == EnrolmentStatus.COMPLETED
 

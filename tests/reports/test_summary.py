@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role
 from lms.certificates.models import Certificate, RevocationReason
+from lms.certificates.openbadges.status import assign_entry
 from lms.certificates.personal_data import ACCOUNT_REMOVED
 from lms.cohorts.models import CohortStatus, SessionStatus
 from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
@@ -93,8 +94,9 @@ def _world(draw, base):
 def _certificate(enrolment, kind: str) -> None:
     n = next(_numbers)
     revoked = kind != "valid"
+    status_list_id, status_index = assign_entry(enrolment.created_at)  # every certificate has its Open Badge entry
     db.session.add(Certificate(
-        number=f"T-{n:06d}", verification_id=f"test-verification-{n:06d}", user_id=enrolment.user_id,
+        status_list_id=status_list_id, status_index=status_index, number=f"T-{n:06d}", verification_id=f"test-verification-{n:06d}", user_id=enrolment.user_id,
         enrolment_id=enrolment.id, programme_id=enrolment.programme_id, cohort_id=enrolment.cohort_id,
         snapshot={ACCOUNT_REMOVED: True} if kind == "removed" else {},
         revoked_at=enrolment.created_at if revoked else None,
