@@ -82,14 +82,25 @@ def _by(record: Record, until: datetime | None) -> bool:
 
 
 def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Attendances:
-    """The records of these coaches at sessions of these programmes (not cancelled), in two queries."""
+    """The records of these coaches at sessions of these programmes (not cancelled), in one query."""
     user_ids, programme_ids = set(user_ids), set(programme_ids)
     records: dict[int, list[Record]] = defaultdict(list)
     completed: dict[int, set[int]] = defaultdict(set)
     if not user_ids or not programme_ids:
         return Attendances(records, completed)
-    for attendance, session, cohort_title in db.session.execute(
-        sa.select(Attendance, Session, Cohort.title)
+    # Only the cohorts of the records matter (a completed cohort spends its sessions), so
+    # whether the coach completed the record's cohort comes with each record.
+    completed_there = (
+        sa.exists()
+        .where(
+            Enrolment.user_id == Attendance.user_id,
+            Enrolment.cohort_id == Session.cohort_id,
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+        )
+        .correlate(Attendance, Session)
+    )
+    for attendance, session, cohort_title, is_completed in db.session.execute(
+        sa.select(Attendance, Session, Cohort.title, completed_there)
         .join(Session, Attendance.session_id == Session.id)
         .join(Cohort, Session.cohort_id == Cohort.id)
         .where(
@@ -100,14 +111,8 @@ def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Att
         .order_by(Session.starts_at, Session.id)
     ):
         records[attendance.user_id].append(Record(session, attendance.status, cohort_title))
-    for user_id, cohort_id in db.session.execute(
-        sa.select(Enrolment.user_id, Enrolment.cohort_id).where(
-            Enrolment.user_id.in_(user_ids),
-            Enrolment.programme_id.in_(programme_ids),
-            Enrolment.status == EnrolmentStatus.COMPLETED,
-        )
-    ):
-        completed[user_id].add(cohort_id)
+        if is_completed:
+            completed[attendance.user_id].add(session.cohort_id)
     return Attendances(records, completed)
 
 

@@ -1,7 +1,7 @@
 """Progress: how far a coach is with each fact of the completion rule (see services.py).
 
 Module progress (lessons done, quiz passed) and session progress (present, made up in
-another cohort, absent, joined late ...) for many enrolments at once, in four queries.
+another cohort, absent, joined late ...) for many enrolments at once, in two queries.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from lms.attendance.models import AttendanceStatus
 from lms.cohorts.models import Session
 from lms.enrolment.completion import joined_after
 from lms.enrolment.models import Enrolment
-from lms.learning.services import lessons_done, quizzes_passed
+from lms.learning.services import learning_facts
 from lms.programmes.models import Module
 
 
@@ -37,6 +37,8 @@ class ModuleProgress:
     module: Module
     done_lesson_ids: set[int]
     quiz_passed: bool
+    with_quiz: bool | None = None  # known from a query; None: look at the module's questions
+
 
     @property
     def lessons_total(self) -> int:
@@ -48,7 +50,7 @@ class ModuleProgress:
 
     @property
     def has_quiz(self) -> bool:
-        return bool(self.module.questions)
+        return bool(self.module.questions) if self.with_quiz is None else self.with_quiz
 
     @property
     def steps_total(self) -> int:
@@ -146,7 +148,7 @@ class Progress:
 
 
 def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Progress]:
-    """The progress of each enrolment, keyed by enrolment id, in four queries whatever their number.
+    """The progress of each enrolment, keyed by enrolment id, in two queries whatever their number.
 
     The enrolments should be loaded with ``enrolment_load_options()``.
     """
@@ -158,10 +160,10 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
     lesson_ids = {lesson.id for e in enrolments for m in e.programme.modules for lesson in m.lessons}
     module_ids = {m.id for e in enrolments for m in e.programme.modules}
 
+    facts = learning_facts(user_ids, module_ids, lesson_ids)
     done: dict[int, set[int]] = defaultdict(set)
-    for user_id, lesson_id in lessons_done(user_ids, lesson_ids):
+    for user_id, lesson_id in facts.lessons_done:
         done[user_id].add(lesson_id)
-    passed = quizzes_passed(user_ids, module_ids)
 
     attendances = attendances_of(user_ids, programme_ids)
 
@@ -171,7 +173,8 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
         user_done = done.get(enrolment.user_id, set())
         for module in enrolment.programme.modules:
             progress.modules.append(
-                ModuleProgress(module, user_done, (enrolment.user_id, module.id) in passed)
+                ModuleProgress(module, user_done, (enrolment.user_id, module.id) in facts.quizzes_passed,
+                               module.id in facts.modules_with_quiz)
             )
         for session in enrolment.cohort.sessions:
             progress.sessions.append(_session_progress(enrolment, session, attendances, now))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -41,6 +42,16 @@ def enrolment_window_problem(cohort: Cohort, now: datetime) -> str | None:
     return None
 
 
+def cohort_to_enrol(cohort_id: int) -> Cohort | None:
+    """The cohort with what enrolling reads (programme, place, sessions), in one statement."""
+    return db.session.execute(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(joinedload(Cohort.programme), joinedload(Cohort.region), joinedload(Cohort.municipality),
+                 joinedload(Cohort.sessions))
+    ).unique().scalar_one_or_none()
+
+
 def own_enrolment(user, cohort: Cohort) -> Enrolment | None:
     if not user.is_authenticated:
         return None
@@ -63,18 +74,15 @@ def waitlist_rank(enrolment: Enrolment) -> int | None:
     return ahead + 1
 
 
-def overlapping_sessions(user: User, cohort: Cohort) -> list[Session]:
-    """Sessions of the user's other active enrolments that overlap this cohort's sessions."""
+def overlapping_sessions(cohort: Cohort, enrolments: Iterable[Enrolment]) -> list[Session]:
+    """Sessions of the coach's other active ``enrolments`` (cohorts and sessions loaded) that overlap this cohort's."""
     mine = [s for s in cohort.sessions if s.status == SessionStatus.SCHEDULED]
     if not mine:
         return []
-    others = db.session.execute(
-        sa.select(Session)
-        .join(Enrolment, Enrolment.cohort_id == Session.cohort_id)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE), Enrolment.cohort_id != cohort.id,
-               Session.status == SessionStatus.SCHEDULED)
-        .options(joinedload(Session.cohort))
-    ).scalars().all()
+    others = [
+        o for e in enrolments if e.status in ACTIVE and e.cohort_id != cohort.id
+        for o in e.cohort.sessions if o.status == SessionStatus.SCHEDULED
+    ]
     return [o for o in others if any(o.starts_at < s.ends_at and s.starts_at < o.ends_at for s in mine)]
 
 
@@ -199,7 +207,7 @@ def coach_enrolments(user: User) -> list[Enrolment]:
         sa.select(Enrolment)
         .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
         .options(joinedload(Enrolment.cohort).joinedload(Cohort.region),
-                 joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
+                 joinedload(Enrolment.cohort).joinedload(Cohort.sessions),
                  joinedload(Enrolment.programme))
         .order_by(Enrolment.created_at.desc())
     ).unique().scalars())

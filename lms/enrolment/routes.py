@@ -25,6 +25,7 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus, status_label
 from lms.enrolment.queries import (
     can_cancel_self,
     cancellation_deadline,
+    cohort_to_enrol,
     coach_enrolments,
     enrol_panel_context,
     move_targets,
@@ -122,7 +123,7 @@ def _enrol_once(cohort: Cohort, now):
 @bp.post("/trainings/<int:cohort_id>/enrol")
 @roles_required(Role.COACH)
 def enrol_view(cohort_id: int):
-    cohort = _cohort_or_404(cohort_id)
+    cohort = cohort_to_enrol(cohort_id) or abort(404)
     now = clock.now()
     outcome = perform(None, lambda: _enrol_once(cohort, now), expect=(SentTwice,))
     if isinstance(outcome.error, SentTwice):

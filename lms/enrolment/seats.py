@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.cohorts.models import Cohort
 from lms.enrolment.models import Enrolment, EnrolmentStatus
@@ -33,13 +34,20 @@ def lock_cohort(cohort: Cohort) -> None:
     """Hold the cohort's row until the transaction ends, and read its counters afresh.
 
     A no-op UPDATE is the lock on both databases: PostgreSQL locks the row until the
-    commit, SQLite takes its single write lock (it has no SELECT ... FOR UPDATE).
+    commit, SQLite takes its single write lock (it has no SELECT ... FOR UPDATE). Its
+    RETURNING clause reads the counters as they are once the lock is held.
     """
-    db.session.execute(
+    row = db.session.execute(
         sa.update(Cohort).where(Cohort.id == cohort.id).values(updated_at=Cohort.updated_at)
+        .returning(*(getattr(Cohort, name) for name in LOCKED_FIELDS))
         .execution_options(synchronize_session=False)
-    )
-    db.session.expire(cohort, LOCKED_FIELDS)
+    ).first()
+    if row is None:
+        db.session.expire(cohort, LOCKED_FIELDS)  # gone: reading it says so
+        return
+    # What the locked row holds now, read by the same statement that locked it.
+    for name, value in zip(LOCKED_FIELDS, row, strict=True):
+        set_committed_value(cohort, name, value)
 
 
 def lock_cohorts(cohorts: Iterable[Cohort]) -> None:

@@ -115,12 +115,32 @@ def _changed_meanwhile() -> EnrolmentError:
 def _existing(user: User, cohort: Cohort, already: str) -> Enrolment | None:
     """The coach's enrolment in this cohort, if it ended (it is used again); refuses a live one."""
     existing = own_enrolment(user, cohort)
-    if existing is None:
-        return None
-    reread(existing)
-    if existing.status in TAKEN:
+    if existing is not None:
+        reread(existing)
+    return _ended(existing, already)
+
+
+def _ended(existing: Enrolment | None, already: str) -> Enrolment | None:
+    if existing is not None and existing.status in TAKEN:
         raise EnrolmentError(already)
     return existing
+
+
+def _coach_enrolments(user: User, cohort: Cohort) -> list[Enrolment]:
+    """The coach's enrolment in this cohort and those that hold a seat or a completion, read afresh.
+
+    One statement for what enrolling decides on (call with the cohort locked): the earlier
+    enrolment in this cohort, another one in the programme, and the sessions of the others
+    that may overlap.
+    """
+    return list(db.session.execute(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id,
+               sa.or_(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(TAKEN)))
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.sessions))
+        .order_by(Enrolment.id)
+        .execution_options(populate_existing=True)
+    ).unique().scalars())
 
 
 def _start(user: User, cohort: Cohort, existing: Enrolment | None, now: datetime, **values) -> Enrolment:
@@ -154,19 +174,17 @@ def enrol(user: User, cohort: Cohort, now: datetime) -> EnrolResult:
     problem = enrolment_window_problem(cohort, now)
     if problem:
         raise EnrolmentError(problem)
-    existing = _existing(user, cohort, _("You are already enrolled in this group."))
-    other = db.session.execute(
-        sa.select(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.programme_id == cohort.programme_id,
-            Enrolment.cohort_id != cohort.id, Enrolment.status.in_(TAKEN),
-        ).options(joinedload(Enrolment.cohort))
-    ).scalars().first()
+    mine = _coach_enrolments(user, cohort)
+    existing = _ended(next((e for e in mine if e.cohort_id == cohort.id), None),
+                      _("You are already enrolled in this group."))
+    other = next((e for e in mine if e.programme_id == cohort.programme_id and e.cohort_id != cohort.id
+                  and e.status in TAKEN), None)
     if other is not None:
         if other.status == EnrolmentStatus.COMPLETED:
             raise EnrolmentError(_("You have already completed this programme."))
         raise EnrolmentError(_("You are already enrolled in another group of this programme: %(title)s. "
                                "Cancel that enrolment first if you want to switch.", title=other.cohort.title))
-    overlaps = overlapping_sessions(user, cohort)
+    overlaps = overlapping_sessions(cohort, mine)
     if take_seat(cohort):
         if cohort.programme.requires_approval:
             values = {"status": EnrolmentStatus.PENDING}

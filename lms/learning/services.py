@@ -7,6 +7,7 @@ What a coach finishes and what staff remove may complete enrolments: the service
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -56,19 +57,22 @@ class LearningError(DomainError):
     """A domain rule refused the action; ``message`` is for the user."""
 
 
-def enrolment_load_options():
+def enrolment_load_options(*, few: bool = False):
     """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries.
 
     Not the coaches' roles and regions: progress does not look at them, and the user of the
-    request has them already (the loader).
+    request has them already (the loader). Not the quiz questions either: progress asks
+    ``learning_facts`` which modules have a quiz. With ``few`` (one coach's own enrolments)
+    the cohorts' sessions come in the same statement as the enrolments; for a whole cohort
+    that would repeat every enrolment once per session, so they come in a second one.
     """
+    sessions = joinedload if few else selectinload
     return (
         joinedload(Enrolment.user).lazyload(User.role_grants),
         joinedload(Enrolment.user).lazyload(User.coordinated_regions),
-        joinedload(Enrolment.cohort).selectinload(Cohort.sessions),
-        joinedload(Enrolment.cohort).joinedload(Cohort.region),
-        joinedload(Enrolment.programme).selectinload(Programme.modules).selectinload(Module.lessons),
-        joinedload(Enrolment.programme).selectinload(Programme.modules).selectinload(Module.questions),
+        joinedload(Enrolment.cohort).options(sessions(Cohort.sessions), joinedload(Cohort.region)),
+        # Modules with their lessons in one statement: a module has a handful of lessons.
+        joinedload(Enrolment.programme).selectinload(Programme.modules).joinedload(Module.lessons),
     )
 
 
@@ -170,6 +174,45 @@ def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tu
         .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
                QuizAttempt.is_passed.is_(True))
     )}
+
+
+@dataclass(frozen=True)
+class LearningFacts:
+    """What some coaches did in some modules, and which of those modules have a quiz."""
+
+    lessons_done: set[tuple[int, int]]  # (user id, lesson id)
+    quizzes_passed: set[tuple[int, int]]  # (user id, module id)
+    modules_with_quiz: set[int]
+
+
+def learning_facts(user_ids: Iterable[int], module_ids: Iterable[int], lesson_ids: Iterable[int]) -> LearningFacts:
+    """``lessons_done``, ``quizzes_passed`` and the modules that have questions, in one statement."""
+    user_ids, module_ids, lesson_ids = set(user_ids), set(module_ids), set(lesson_ids)
+    facts = LearningFacts(set(), set(), set())
+    if not module_ids:
+        return facts
+    parts = [
+        sa.select(sa.literal_column("'quiz'"), sa.literal_column("0"), QuizQuestion.module_id)
+        .where(QuizQuestion.module_id.in_(module_ids)).distinct(),
+    ]
+    if user_ids:
+        parts.append(
+            sa.select(sa.literal_column("'passed'"), QuizAttempt.user_id, QuizAttempt.module_id).distinct()
+            .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
+                   QuizAttempt.is_passed.is_(True))
+        )
+        if lesson_ids:
+            parts.append(
+                sa.select(sa.literal_column("'lesson'"), LessonCompletion.user_id, LessonCompletion.lesson_id)
+                .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
+            )
+    sets = {"quiz": None, "passed": facts.quizzes_passed, "lesson": facts.lessons_done}
+    for kind, user_id, item_id in db.session.execute(sa.union_all(*parts)):
+        if kind == "quiz":
+            facts.modules_with_quiz.add(item_id)
+        else:
+            sets[kind].add((user_id, item_id))
+    return facts
 
 
 def mark_lesson_done(user: User, lesson: Lesson, now: datetime) -> list:
@@ -334,7 +377,8 @@ def _learning_enrolments(*where):
 def my_enrolments(user: User):
     """The user's enrolments that have learning to show, newest cohort first."""
     return (
-        _learning_enrolments(Enrolment.user_id == user.id)
+        sa.select(Enrolment).options(*enrolment_load_options(few=True))
+        .where(Enrolment.status.in_(LEARNING), Enrolment.user_id == user.id)
         .join(Cohort, Enrolment.cohort_id == Cohort.id)
         .order_by(
             sa.case((Enrolment.status == EnrolmentStatus.ENROLLED, 0), else_=1),

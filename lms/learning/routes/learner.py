@@ -72,7 +72,7 @@ def next_session(enrolment: Enrolment, now: datetime) -> Session | None:
 # The coach's learning page -----------------------------------------------------------------
 
 
-def _learning_items(enrolments: list[Enrolment], now: datetime) -> list[dict]:
+def _learning_items(enrolments: list[Enrolment], now: datetime, *, make_up: bool = True) -> list[dict]:
     progress = progress_for(enrolments, now)
     templates = {
         sp.session.template_id
@@ -80,7 +80,7 @@ def _learning_items(enrolments: list[Enrolment], now: datetime) -> list[dict]:
         for sp in p.missing_sessions
         if sp.state in NEEDS_MAKE_UP and sp.session.template_id
     }
-    options = make_up_options(enrolments, templates, now)
+    options = make_up_options(enrolments, templates, now) if make_up else {}
     items = []
     for enrolment in enrolments:
         p = progress[enrolment.id]
@@ -107,7 +107,7 @@ def progress_panel(user, now):
     enrolments = db.session.execute(my_enrolments(user)).unique().scalars().all()
     if not enrolments:
         return None
-    return {"items": _learning_items(enrolments, now)}
+    return {"items": _learning_items(enrolments, now, make_up=False)}  # the panel shows no make-up options
 
 
 # Modules, lessons and quizzes (coach) -----------------------------------------------------
