@@ -13,6 +13,7 @@ of N attempts at once, across workers and servers, at most the limit get through
 from __future__ import annotations
 
 import hashlib
+import os
 
 import sqlalchemy as sa
 from flask import current_app
@@ -30,6 +31,28 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[float] = mapped_column(sa.Float, index=True)  # epoch seconds
+
+
+_COUNTER_ENGINES: dict[tuple, sa.engine.Engine] = {}
+
+
+def counter_engine() -> sa.engine.Engine:
+    """The engine the counters use: on PostgreSQL a small pool of its own.
+
+    A request holds its session's connection while it counts; were the counters to take
+    their connection from the same pool, a burst of requests could hold every connection and
+    wait for one more, all of them, until the pool's timeout. A pool of their own, whose
+    connections are held for one statement and never wait for another, cannot deadlock so.
+    SQLite has no pool to exhaust (and a memory database must stay one connection).
+    """
+    if db.engine.dialect.name == "sqlite":
+        return db.engine
+    key = (os.getpid(), db.engine.url)  # a pool's connections never cross a fork
+    engine = _COUNTER_ENGINES.get(key)
+    if engine is None:
+        engine = _COUNTER_ENGINES[key] = sa.create_engine(db.engine.url, pool_size=5, max_overflow=10,
+                                                          pool_pre_ping=True)
+    return engine
 
 
 class DatabaseStorage(Storage):
@@ -63,11 +86,11 @@ class DatabaseStorage(Storage):
                 "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
             },
         ).returning(table.c.count)
-        with db.engine.begin() as conn:
+        with counter_engine().begin() as conn:
             return int(conn.execute(stmt).scalar_one())
 
     def get(self, key: str) -> int:
-        with db.engine.connect() as conn:
+        with counter_engine().connect() as conn:
             row = conn.execute(
                 sa.select(RateLimitCounter.count).where(
                     RateLimitCounter.key == key, RateLimitCounter.expires_at > clock.timestamp()
@@ -76,27 +99,27 @@ class DatabaseStorage(Storage):
         return int(row or 0)
 
     def get_expiry(self, key: str) -> float:
-        with db.engine.connect() as conn:
+        with counter_engine().connect() as conn:
             row = conn.execute(sa.select(RateLimitCounter.expires_at).where(RateLimitCounter.key == key)).scalar()
         now = clock.timestamp()
         return float(row) if row and row > now else now
 
     def check(self) -> bool:
-        with db.engine.connect() as conn:
+        with counter_engine().connect() as conn:
             conn.execute(sa.select(1))
         return True
 
     def reset(self) -> int | None:
-        with db.engine.begin() as conn:
+        with counter_engine().begin() as conn:
             return conn.execute(sa.delete(RateLimitCounter)).rowcount
 
     def clear(self, key: str) -> None:
-        with db.engine.begin() as conn:
+        with counter_engine().begin() as conn:
             conn.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.key == key))
 
     def decr(self, key: str) -> None:
         """One attempt less in the current window; never below zero."""
-        with db.engine.begin() as conn:
+        with counter_engine().begin() as conn:
             conn.execute(sa.update(RateLimitCounter).where(
                 RateLimitCounter.key == key, RateLimitCounter.count > 0,
                 RateLimitCounter.expires_at > clock.timestamp(),
@@ -149,7 +172,7 @@ def clear(setting: str, scope: str, value: str) -> None:
 
 def purge_expired() -> int:
     """Delete counters whose window has ended; run from the scheduler now and then."""
-    with db.engine.begin() as conn:
+    with counter_engine().begin() as conn:
         return conn.execute(
             sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= clock.timestamp())
         ).rowcount
