@@ -11,7 +11,11 @@ import hashlib
 from lms.extensions import db
 
 # Rate-limit counters count attempts, refused ones included: that is what a limit is for.
-ALWAYS_EXCLUDED = frozenset({"rate_limit_counter"})
+# The report figures' summary is derived data (lms/reports/summary.py): triggers mark a cohort
+# stale and whichever page reads the figures next recomputes it, so when it changes says
+# nothing about the request that happened to read it.
+ALWAYS_EXCLUDED = frozenset({"rate_limit_counter", "report_stale_cohort", "report_cohort_figures",
+                             "report_region_figures"})
 
 
 def fingerprint(exclude: frozenset[str] = ALWAYS_EXCLUDED) -> dict[str, tuple[int, str]]:
