@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import HiddenInput
 
 from lms.attendance.models import AttendanceStatus
-from lms.forms import strip
+from lms.forms import IntegerField, strip
 
 STATUS_LABELS = {
     AttendanceStatus.PRESENT: _l("Present"),

@@ -26,6 +26,7 @@ from lms.attendance.services import (
 from lms.auth.models import Role, User
 from lms.completion.flashes import flash_changes
 from lms.extensions import db
+from lms.forms import parse_id
 from lms.htmx import is_htmx, redirect_to, render
 from lms.i18n import LOCAL_TZ
 from lms.panels import panel
@@ -138,7 +139,8 @@ def make_up(session_id: int):
     session = _registrar_or_403(session_id)
     now = clock.now()
     form = MakeUpForm()
-    visitor = db.session.get(User, form.user_id.data) if form.user_id.data else None
+    visitor_id = parse_id(request.form.get("user_id"))  # read before the form is validated: bounded here
+    visitor = db.session.get(User, visitor_id) if visitor_id else None
     outcome = perform(form, lambda: add_make_up(current_user, session, _known(visitor), now, form.reason.data or ""))
     if outcome:
         flash(_("%(name)s has been registered as present (make-up).", name=visitor.name), "success")
