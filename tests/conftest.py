@@ -40,6 +40,18 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 settings.register_profile("fast", max_examples=25, deadline=None)
 settings.register_profile("full", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+# Properties whose every example builds a whole world and walks it (the report summary, the
+# enrolment lifecycle) take fewer examples; each one still checks hundreds of transitions.
+HEAVY_EXAMPLES = {"fast": 6, "full": 40}[settings.get_current_profile_name()]
+
+# The longest tests go first, so that both xdist workers finish together instead of one
+# waiting for the other's last sweep.
+HEAVY_FIRST = ("slow", "sweep", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: 0 if item.get_closest_marker("heavy") else
+               1 if any(item.get_closest_marker(m) for m in HEAVY_FIRST) else 2)
 
 
 def database_url(tmp_dir, worker: str) -> str:

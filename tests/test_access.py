@@ -62,6 +62,7 @@ def test_maintenance_allow_list_names_real_get_routes():
     assert all(reason for _tables, reason in GET_MAINTENANCE.values())
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint} {r.path.__doc__ or ''}")
 def test_access(app, world, route):
     for role in ROLES:
@@ -99,6 +100,7 @@ def test_access(app, world, route):
             assert status == route.denied_status, label
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: f"POST {r.endpoint}")
 def test_post_without_csrf_is_refused(app, world, route):
     """State changes need the CSRF token: without it, or with a wrong one, nothing changes."""

@@ -183,6 +183,7 @@ def _production_answer_time(app) -> float:
     return app.config["ACCOUNT_ANSWER_MS"] / 1000
 
 
+@pytest.mark.slow  # a timing comparison: pairs of requests at ACCOUNT_ANSWER_MS each
 def test_a_password_link_request_does_the_same_work_for_known_and_unknown_addresses(client, app, make_user):
     """The outbox gets a row either way, and the answer takes the same time: the issue measured
     9.3 against 6.4 ms (medians, ranges apart) for known and unknown addresses."""
@@ -202,6 +203,7 @@ def test_a_password_link_request_does_the_same_work_for_known_and_unknown_addres
     assert max(known, unknown) / min(known, unknown) < 1.2, (known, unknown)
 
 
+@pytest.mark.slow  # a timing comparison
 def test_registration_takes_the_same_time_for_known_and_new_addresses(client, app, region, make_user):
     floor = _production_answer_time(app)
     app.config.update(REGISTER_LIMIT_ACCOUNT="100000 per hour", REGISTER_LIMIT_ADDRESS="100000 per hour",

@@ -5,7 +5,8 @@ declines, lets offers expire, moves, removes, adds coaches as staff, cancels coh
 completes and withdraws completions, on a small world whose frozen clock moves forward.
 After every step both the checker of ``flask lms check`` (lms/enrolment/invariants.py) and
 the test's own count straight from the rows must find nothing wrong. The fast profile runs
-a few dozen sequences; ``make test`` loads the full profile (and runs it on PostgreSQL too).
+a few sequences; ``make test`` runs HEAVY_EXAMPLES (40) sequences of 30 steps, on SQLite and
+on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -28,7 +30,7 @@ from lms.enrolment.invariants import violations
 from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from lms.enrolment.waitlist import expire_offers, process_waitlists
 from lms.extensions import db
-from tests.conftest import NOW, _empty_tables
+from tests.conftest import HEAVY_EXAMPLES, NOW, _empty_tables
 
 S = EnrolmentStatus
 PICK = st.integers(min_value=0, max_value=29)  # one of the enrolments that can take the step
@@ -48,6 +50,7 @@ def when_some(*statuses):
     return precondition(lambda machine: any(machine.seen[s] for s in statuses))
 
 
+@pytest.mark.heavy
 def test_every_invariant_holds_after_every_step(app, clock, make_region, make_user, make_programme, make_cohort):
     app.config["MAIL_DELIVER_AFTER_REQUEST"] = False
 
@@ -270,5 +273,5 @@ def test_every_invariant_holds_after_every_step(app, clock, make_region, make_us
                 assert (e.offer_expires_at is not None) == e.is_offered
                 assert e.seat_released_at is None or e.is_completed
 
-    Lifecycle.TestCase.settings = settings(stateful_step_count=30)
+    Lifecycle.TestCase.settings = settings(max_examples=HEAVY_EXAMPLES, stateful_step_count=30)
     run_state_machine_as_test(Lifecycle, settings=Lifecycle.TestCase.settings)

@@ -69,6 +69,7 @@ def _get_targets(world):  # noqa: F811
         yield route, path
 
 
+@pytest.mark.sweep
 def test_every_query_argument_takes_any_integer(app, world):  # noqa: F811
     """Every GET route, with each query name the app reads set to huge, negative and non-ASCII numbers."""
     clients = {role: client_for(app, world, role) for role in ("admin", "coach", "anonymous")}
@@ -81,6 +82,7 @@ def test_every_query_argument_takes_any_integer(app, world):  # noqa: F811
             assert response.status_code < 500, (route.endpoint, value)
 
 
+@pytest.mark.sweep
 def test_every_integer_field_refuses_numbers_out_of_range(app, world):  # noqa: F811
     """Every form field of the app that takes a number, sent 400 digits and the like: a message, no error."""
     targets = [t for t in fuzz.targets_for(app, world) if t.method == "POST"

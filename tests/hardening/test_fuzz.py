@@ -56,6 +56,7 @@ def fuzz_app(app):
     return app
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("role,chunk", BATCHES, ids=[f"{r}-{c}" for r, c in BATCHES])
 def test_hostile_input(fuzz_app, world, role, chunk):  # noqa: F811
     targets = fuzz.targets_for(fuzz_app, world)

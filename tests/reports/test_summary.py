@@ -30,6 +30,7 @@ from lms.reports.figures import UNKNOWN_MUNICIPALITY, Scope, figures_by, positio
 from lms.reports.models import StaleCohort
 from lms.reports.summary import figures, refresh_all, refresh_stale
 from lms.web import unit_of_work
+from tests.conftest import HEAVY_EXAMPLES
 
 STATUSES = [None, *EnrolmentStatus]
 MARKS = [None, AttendanceStatus.PRESENT, AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED]
@@ -172,7 +173,9 @@ def _compare(base) -> None:
             assert figures(scope, group_by, attendance=attendance) == expected, (scope, group_by)
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], database=None)
+@pytest.mark.heavy
+@settings(max_examples=HEAVY_EXAMPLES, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_summary_equals_the_direct_aggregate(base, data):
     try:
