@@ -175,14 +175,20 @@ def verify_form():
     return redirect_to(url_for("certificates.verify", verification_id=certificate.verification_id))
 
 
-@bp.get("/verify/<verification_id>")
-def verify(verification_id: str):
+def _public_certificate(verification_id: str):
+    """The certificate a public link names; otherwise the 429 or 404 answer ends the request."""
     limited = _over_limit()
     if limited is not None:
-        return limited
+        abort(limited)
     certificate = find_by_verification_id(verification_id)
     if certificate is None:
-        return _not_found(VerifyForm(formdata=None))
+        abort(_not_found(VerifyForm(formdata=None)))
+    return certificate
+
+
+@bp.get("/verify/<verification_id>")
+def verify(verification_id: str):
+    certificate = _public_certificate(verification_id)
     now = clock.now()
     replacement = certificate.replaced_by
     try:
@@ -231,12 +237,7 @@ def _signed(make):
 @bp.get("/verify/<verification_id>/openbadge.<any(jwt, json, png):form>")
 def openbadge(verification_id: str, form: str):
     """The certificate's credential: the signed token, its JSON, or the badge image with it baked in."""
-    limited = _over_limit()
-    if limited is not None:
-        return limited
-    certificate = find_by_verification_id(verification_id)
-    if certificate is None:
-        return _not_found(VerifyForm(formdata=None))
+    certificate = _public_certificate(verification_id)
     token = _signed(lambda: signed_credential(certificate))
     filename = f"{certificate.pdf_filename.removesuffix('.pdf')}.{form}"
     if form == "jwt":
