@@ -144,6 +144,19 @@ def public_page_url(item: Session | SessionFacts) -> str | None:
     return external_url("catalogue.cohort", cohort_id=item.cohort_id)
 
 
+def public_page_urls() -> SessionLink:
+    """``public_page_url`` worked out once per cohort: a feed has many sessions of few cohorts."""
+    known: dict[tuple[int, bool], str | None] = {}
+
+    def page_url(facts: SessionFacts) -> str | None:
+        key = (facts.cohort_id, facts.cohort_status == CohortStatus.DRAFT)
+        if key not in known:
+            known[key] = public_page_url(facts)
+        return known[key]
+
+    return page_url
+
+
 def is_cancelled(facts: SessionFacts) -> bool:
     """Cancelled itself, or part of a cancelled cohort."""
     return facts.status == SessionStatus.CANCELLED or facts.cohort_status == CohortStatus.CANCELLED
