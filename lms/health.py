@@ -28,7 +28,9 @@ log = logging.getLogger("lms.health")
 
 def database_reachable(engine: sa.Engine) -> bool:
     try:
-        with engine.connect() as connection:
+        # Autocommit: no BEGIN before and no ROLLBACK after, the statement is the only round trip
+        # besides the pool's ping of the connection it hands out.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError:
         log.warning("health check: database unreachable")
