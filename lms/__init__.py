@@ -20,6 +20,7 @@ from lms.calendar import privacy as calendar_privacy
 from lms.config import BASE_DIR, INSTANCE_DIR, Config
 from lms.db_engine import configure_engine_events
 from lms.extensions import babel, csrf, db, login_manager, migrate, talisman
+from lms.health import HealthCheck
 from lms.htmx import add_vary
 from lms.urls import IdConverter
 
@@ -35,6 +36,22 @@ CSP = {
     "object-src": "'none'",
     "base-uri": "'none'",
 }
+# The headers Talisman adds to every response besides the CSP (and HSTS on HTTPS).
+FRAME_OPTIONS = "DENY"
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+PERMISSIONS_POLICY = {"geolocation": "()", "camera": "()", "microphone": "()"}
+
+
+def security_headers() -> list[tuple[str, str]]:
+    """The security headers of every page, for answers made outside Flask (the health check)."""
+    csp = "; ".join(f"{name} {value if isinstance(value, str) else ' '.join(value)}" for name, value in CSP.items())
+    return [
+        ("Content-Security-Policy", csp),
+        ("X-Frame-Options", FRAME_OPTIONS),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("Permissions-Policy", ", ".join(f"{name}={value}" for name, value in PERMISSIONS_POLICY.items())),
+    ]
 
 
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
@@ -77,6 +94,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)  # with every feature's commands, registered as their modules were imported
+    with app.app_context():
+        app.wsgi_app = HealthCheck(app.wsgi_app, db.engine, security_headers())  # in front of everything
     return app
 
 
@@ -99,10 +118,10 @@ def _init_extensions(app: Flask) -> None:
         session_cookie_http_only=True,
         session_cookie_samesite="Lax",
         content_security_policy=CSP,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
+        frame_options=FRAME_OPTIONS,
+        referrer_policy=REFERRER_POLICY,
         x_content_type_options=True,
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+        permissions_policy=PERMISSIONS_POLICY,
     )
 
     login_manager.init_app(app)
@@ -158,7 +177,7 @@ def _register_hooks(app: Flask) -> None:
     @app.after_request
     def _after(response):
         add_vary(response)
-        if request.endpoint in (None, "static", "main.healthz"):
+        if request.endpoint in (None, "static"):
             return response
         if current_user.is_authenticated and "Cache-Control" not in response.headers:
             # Personal pages never go into shared caches or the browser's history cache.

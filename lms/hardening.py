@@ -123,9 +123,13 @@ class UnstorableInput(BadRequest):
     lms_message = _l("What you sent contains characters that are not allowed. Please check it and try again.")
 
 
+def request_id_from(incoming: str) -> str:
+    """A well-formed id from the proxy in front, or a new random one."""
+    return incoming if _INCOMING_ID.fullmatch(incoming) else secrets.token_hex(16)
+
+
 def _start_request() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _INCOMING_ID.fullmatch(incoming) else secrets.token_hex(16)
+    g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
     g.request_started = time.perf_counter()
     _refuse_unstorable_input()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from datetime import timedelta
 
 from flask import Response, abort, current_app, flash, request, session, url_for
@@ -23,10 +22,11 @@ from lms.calendar.services import (
     issue_token,
     may_see_session,
     may_see_video,
+    personal_feed,
     personal_sessions,
     record_use,
     region_by_slug,
-    regional_sessions,
+    regional_feed,
     revoke_token,
     toggle_follow,
     token_of,
@@ -81,20 +81,19 @@ def _found(item, visible: bool = True):
     return item
 
 
-def _ics_response(body: bytes, *, cache: str, filename: str | None = None) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+def _send(view: ical.CalendarView, *, cache: str, filename: str | None = None) -> Response:
+    """The file ``view`` describes, named by its digest (the ETag); a 304 before rendering when the client has it."""
+    digest = view.digest()
+    if request.if_none_match.contains_weak(digest):
+        response = Response(status=304)
+    else:
+        response = Response(ical.render(view, digest), mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        if filename:
+            response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = cache
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # The body depends only on the data, so its hash is a strong validator.
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.set_etag(digest)
     return response.make_conditional(request)
-
-
-def _feed(sessions, cache: str, **options):
-    """A feed of ``sessions``, each linking to its public page, as a cacheable response."""
-    return _ics_response(ical.sessions_ics(sessions, page_url=public_page_url, **options), cache=cache)
 
 
 @bp.get("/calendar/<token>.ics")
@@ -104,13 +103,16 @@ def feed(token: str):
     row = _found(find_token(token))
     user = row.user
     now = clock.now()
-    sessions = personal_sessions(user, now)
     allowed = video_cohort_ids(user)
     platform = current_app.config["PLATFORM_NAME"]
     with force_locale(user.locale):
-        response = _feed(sessions, "private, no-cache", name=_("%(platform)s: my sessions", platform=platform),
-                         description=_("Your sessions at %(platform)s.", platform=platform),
-                         show_video=lambda s: allowed is None or s.cohort_id in allowed)
+        view = ical.calendar_view(
+            personal_feed(user, now), page_url=ical.public_page_urls(),
+            name=_("%(platform)s: my sessions", platform=platform),
+            description=_("Your sessions at %(platform)s.", platform=platform),
+            show_video=lambda s: allowed is None or s.cohort_id in allowed,
+        )
+    response = _send(view, cache="private, no-cache")
     record_use(row, now)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -121,10 +123,13 @@ def feed(token: str):
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
     region = _found(region_by_slug(slug))
-    return _feed(regional_sessions(region, clock.now()), "public, max-age=900",
-                 name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
-                 description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
-                 refresh=timedelta(hours=6))
+    view = ical.calendar_view(
+        regional_feed(region, clock.now()), page_url=ical.public_page_urls(),
+        name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
+        description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
+        refresh=timedelta(hours=6),
+    )
+    return _send(view, cache="public, max-age=900")
 
 
 @bp.get("/sessions/<int:session_id>.ics")
@@ -133,9 +138,9 @@ def session_ics(session_id: int):
     """One session for the user's calendar; the video link only for participants and staff."""
     item = get_session(session_id)
     _found(item, item is not None and may_see_session(current_user, item))
-    body = ical.session_ics(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
+    view = ical.session_view(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
     # Private: the same URL answers with or without the video link, depending on who asks.
-    return _ics_response(body, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
+    return _send(view, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
 
 
 # The subscribe page --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.auth.models import Role, User
 from lms.calendar.models import CalendarToken
+from lms.cohorts.ical import SessionFacts, facts_query
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_follower, cohort_trainer
 from lms.enrolment.models import SEES_VIDEO, Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
@@ -139,14 +140,33 @@ def _followed_cohorts(user: User):
     return sa.select(cohort_follower.c.cohort_id).where(cohort_follower.c.user_id == user.id)
 
 
-def personal_sessions(user: User, now: datetime) -> list[Session]:
-    """The user's feed: active enrolments (coach), cohorts taught, cohorts followed (staff)."""
+def _personal(user: User, now: datetime):
+    """The user's sessions: active enrolments (coach), cohorts taught, cohorts followed (staff)."""
     sources = [sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, in_calendar()),
                _taught_cohorts(user)]
     if user.is_staff:
         sources.append(_followed_cohorts(user))
-    stmt = _sessions(Session.cohort_id.in_(sa.union(*sources)), _in_feeds(now))
-    return list(db.session.execute(stmt).scalars())
+    return Session.cohort_id.in_(sa.union(*sources)), _in_feeds(now)
+
+
+def _regional(region: Region, now: datetime):
+    """The public sessions of the region's published cohorts (drafts never)."""
+    return Cohort.region_id == region.id, Cohort.status.in_(PUBLIC_COHORT), _in_feeds(now)
+
+
+def _facts(criteria) -> list[SessionFacts]:
+    # Through the connection: plain rows, none of the ORM's loading machinery.
+    return [SessionFacts._make(row) for row in db.session.connection().execute(facts_query(*criteria))]
+
+
+def personal_sessions(user: User, now: datetime) -> list[Session]:
+    """The sessions of the user's feed, as objects (the subscribe page lists them)."""
+    return list(db.session.execute(_sessions(*_personal(user, now))).scalars())
+
+
+def personal_feed(user: User, now: datetime) -> list[SessionFacts]:
+    """The same sessions as rows of what their events show: the feed loads no objects."""
+    return _facts(_personal(user, now))
 
 
 def video_cohort_ids(user: User) -> set[int] | None:
@@ -160,9 +180,13 @@ def video_cohort_ids(user: User) -> set[int] | None:
 
 
 def regional_sessions(region: Region, now: datetime) -> list[Session]:
-    """The public sessions of the region's published cohorts (drafts never)."""
-    stmt = _sessions(Cohort.region_id == region.id, Cohort.status.in_(PUBLIC_COHORT), _in_feeds(now))
-    return list(db.session.execute(stmt).scalars())
+    """The sessions of the region's feed, as objects."""
+    return list(db.session.execute(_sessions(*_regional(region, now))).scalars())
+
+
+def regional_feed(region: Region, now: datetime) -> list[SessionFacts]:
+    """The region's sessions as rows of what their events show."""
+    return _facts(_regional(region, now))
 
 
 def region_by_slug(slug: str) -> Region | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from lms import clock
+from lms.caching import RenderedCache
 from lms.certificates.facts import certified
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import status_of
@@ -162,41 +161,12 @@ def pdf_context(certificate: Certificate, now: datetime, language: str) -> dict:
     }
 
 
-class _PdfCache:
-    """The last PDFs this process rendered, by the HTML and CSS they were made from.
-
-    A certificate is a snapshot: its page only changes when its state does (expired,
-    revoked), its holder's account is removed, or the reader's language differs, and each
-    of those changes the HTML, so the key. Rendering the page costs a few milliseconds,
-    WeasyPrint a hundred: the PDF is rendered once and its bytes kept. Losing it costs
-    nothing: it is a cache, not state.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pdfs: OrderedDict[bytes, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_render(self, html: str, stylesheet: str) -> bytes:
-        key = hashlib.sha256(html.encode() + b"\0" + stylesheet.encode()).digest()
-        with self._lock:
-            pdf = self._pdfs.get(key)
-            if pdf is not None:
-                self._pdfs.move_to_end(key)
-                return pdf
-        pdf = html_to_pdf(html, stylesheet)
-        with self._lock:
-            self._pdfs[key] = pdf
-            while len(self._pdfs) > self.size:
-                self._pdfs.popitem(last=False)
-        return pdf
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pdfs.clear()
-
-
-_PDFS = _PdfCache(size=32)  # some 50-100 KB each
+# The last PDFs this process rendered, by the HTML and CSS they were made from. A
+# certificate is a snapshot: its page only changes when its state does (expired, revoked),
+# its holder's account is removed, or the reader's language differs, and each of those
+# changes the HTML, so the key. Rendering the page costs a few milliseconds, WeasyPrint a
+# hundred: the PDF is rendered once and its bytes kept.
+_PDFS = RenderedCache(size=32)  # some 50-100 KB each
 
 
 def certificate_pdf(certificate: Certificate, now: datetime, locale: str | None = None) -> bytes:
@@ -204,7 +174,9 @@ def certificate_pdf(certificate: Certificate, now: datetime, locale: str | None 
     language = locale or holder_language(certificate)
     with force_locale(language):
         html = render_template("certificates/pdf.html", **pdf_context(certificate, now, language))
-        return _PDFS.get_or_render(html, render_template("certificates/pdf.css", number=certificate.number))
+        stylesheet = render_template("certificates/pdf.css", number=certificate.number)
+        key = hashlib.sha256(html.encode() + b"\0" + stylesheet.encode()).digest()
+        return _PDFS.get_or_render(key, lambda: html_to_pdf(html, stylesheet))
 
 
 @attachment_maker("certificate_pdf")

@@ -174,7 +174,12 @@ class Session(db.Model):
     @property
     def ical_uid(self) -> str:
         """The event's UID in every feed, download and mail: unique across installations (RFC 5545)."""
-        return f"session-{self.id}@{installation_host()}"
+        return session_uid(self.id)
+
+
+def session_uid(session_id: int, host: str | None = None) -> str:
+    """The UID of a session's event; ``host`` saves looking up the installation's for every event."""
+    return f"session-{session_id}@{host or installation_host()}"
 
 
 def installation_host() -> str:

@@ -22,7 +22,6 @@ def extend_world(w):
 ROUTES: list[Route] = [
     # main
     Route("main.index", "GET", p("/"), EVERYONE),
-    Route("main.healthz", "GET", p("/healthz"), EVERYONE),
     Route("main.set_language", "POST", p("/language"), EVERYONE, data=lambda w: {"locale": "en"}),
     # auth
     Route("auth.login", "GET", p("/login"), EVERYONE),
