@@ -187,7 +187,7 @@ def login_setup():
 @bp.before_app_request
 def _second_factor_first():
     """Roles that require a second factor use nothing else until they have set one up."""
-    if request.endpoint in (None, "static", "main.healthz", "main.set_language", "auth.logout", "auth.two_factor_setup"):
+    if request.endpoint in (None, "static", "main.set_language", "auth.logout", "auth.two_factor_setup"):
         return None
     if current_user.is_authenticated and not current_user.has_two_factor and required_for(current_user):
         flash(_("Your role requires a second login step. Set it up to continue."), "info")
