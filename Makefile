@@ -10,6 +10,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Compiled modules are kept (__pycache__, ignored by git): every test worker and server process
+# would otherwise compile the app and rewrite the tests' assertions again, seconds each.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run test test-fast test-future test-sqlite test-postgres tools install install-dev translations messages chromium serve db demo bench lock clean
 
@@ -76,16 +79,15 @@ test-fast: install-dev translations tools
 	HYPOTHESIS_PROFILE=fast $(PYTEST) $(FAST) $(PYTEST_ARGS)
 
 # The whole truth, each part where it tells something:
-# - SQLite: every test, Chromium included, with the full property profile; the fuzz sends a
-#   sample of every batch there (FUZZ_SAMPLE requests each);
-# - PostgreSQL, the production database: every test that is not a browser test (the browser
-#   drives the same routes the route tests drive), with the full 10,000-request fuzz;
+# - SQLite: every test but the sweeps, Chromium included, with the full property profile;
+# - PostgreSQL, the production database: every test but the browser's (the browser drives
+#   the same routes the route tests drive), with the sweeps in full: the access matrix, the
+#   10,000-request fuzz, every number argument and field;
 # - the fast tier again with the machine's clock moved 400 days ahead.
-FUZZ_SAMPLE ?= 60
 test: install-dev translations chromium tools
 	@echo "== Test suite on SQLite, with Chromium =="
-	HYPOTHESIS_PROFILE=full FUZZ_PER_BATCH=$(FUZZ_SAMPLE) $(PYTEST) $(PYTEST_ARGS)
-	@echo "== Test suite on PostgreSQL, with the full fuzz =="
+	HYPOTHESIS_PROFILE=full $(PYTEST) -m "not sweep" $(PYTEST_ARGS)
+	@echo "== Test suite on PostgreSQL, with the sweeps =="
 	HYPOTHESIS_PROFILE=full scripts/with-postgres.sh $(PYTEST) -m "not browser" $(PYTEST_ARGS)
 	@echo "== Fast tier with the clock 400 days ahead =="
 	$(MAKE) --no-print-directory test-future

@@ -11,11 +11,12 @@ from tests.world import world  # noqa: F401 - the shared world fixture
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def _context(browser, live_server, app, world, role, viewport=None):  # noqa: F811
     context = browser.new_context(base_url=live_server.url, locale="nl-NL", timezone_id="Europe/Amsterdam",
-                                  bypass_csp=True, viewport=viewport or {"width": 1280, "height": 900})
+                                  bypass_csp=True, viewport=viewport or DESKTOP)
     cookie = session_cookie(app, world, role)
     if cookie:
         context.add_cookies([{"name": "session", "value": cookie, "url": live_server.url}])
@@ -31,38 +32,41 @@ def _html_pages(page, app, world, role):  # noqa: F811
                 yield found.endpoint, found.path
 
 
+def _axe_problems(page, role, endpoint, path) -> list[str]:
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+                           "resultTypes: ['violations']})", AXE_TAGS)
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [", ".join(n["target"]) for n in violation["nodes"][:3]]
+            problems.append(f"{role} {path} ({endpoint}): {violation['id']} ({violation['impact']}): "
+                            f"{violation['help']} at {targets}")
+    return problems
+
+
+def _too_wide(page, role, endpoint, path) -> list[str]:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if width[0] > width[1]:
+        return [f"{role} {path} ({endpoint}): {width[0]} px wide on a {width[1]} px screen"]
+    return []
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_no_serious_accessibility_violations(browser, live_server, app, world, role):  # noqa: F811
+def test_every_page_is_accessible_and_fits_a_phone(browser, live_server, app, world, role):  # noqa: F811
+    """Each page once: axe-core at desktop width, then the same page narrowed to a phone's width."""
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing; `make test` installs it (npm ci in tests/tools).")
     context = _context(browser, live_server, app, world, role)
     page = context.new_page()
-    problems = []
+    problems, wide = [], []
     try:
         for endpoint, path in _html_pages(page, app, world, role):
-            page.add_script_tag(path=str(AXE_JS))
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-                                   "resultTypes: ['violations']})", AXE_TAGS)
-            for violation in result["violations"]:
-                if violation["impact"] in ("serious", "critical"):
-                    targets = [", ".join(n["target"]) for n in violation["nodes"][:3]]
-                    problems.append(f"{role} {path} ({endpoint}): {violation['id']} ({violation['impact']}): "
-                                    f"{violation['help']} at {targets}")
+            problems += _axe_problems(page, role, endpoint, path)
+            page.set_viewport_size(PHONE)
+            wide += _too_wide(page, role, endpoint, path)
+            page.set_viewport_size(DESKTOP)
     finally:
         context.close()
     assert problems == [], "\n".join(problems)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, app, world, role):  # noqa: F811
-    context = _context(browser, live_server, app, world, role, viewport=PHONE)
-    page = context.new_page()
-    wide = []
-    try:
-        for endpoint, path in _html_pages(page, app, world, role):
-            width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-            if width[0] > width[1]:
-                wide.append(f"{role} {path} ({endpoint}): {width[0]} px wide on a {width[1]} px screen")
-    finally:
-        context.close()
     assert wide == [], "\n".join(wide)

@@ -5,7 +5,7 @@ declines, lets offers expire, moves, removes, adds coaches as staff, cancels coh
 completes and withdraws completions, on a small world whose frozen clock moves forward.
 After every step both the checker of ``flask lms check`` (lms/enrolment/invariants.py) and
 the test's own count straight from the rows must find nothing wrong. The fast profile runs
-a few sequences; ``make test`` runs HEAVY_EXAMPLES (40) sequences of 30 steps, on SQLite and
+a few sequences; ``make test`` runs HEAVY_EXAMPLES (30) sequences of 30 steps, on SQLite and
 on PostgreSQL.
 """
 
