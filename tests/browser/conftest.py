@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium package.")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     playwright = sync_playwright().start()
     try:
@@ -31,6 +31,8 @@ def browser():
     except Exception as exc:  # noqa: BLE001
         playwright.stop()
         pytest.fail(f"Chromium could not be started: {exc}")
+    # The machine runs two test workers next to Chromium: give assertions the actions' patience.
+    expect.set_options(timeout=10_000)
     yield browser
     browser.close()
     playwright.stop()

@@ -71,6 +71,7 @@ def test_admin_finds_a_failed_mail_and_sends_it_again(page, make_user, mailbox):
     expect(table).to_contain_text("Connection unexpectedly closed")
     expect(table).not_to_contain_text("bram@example.org")
 
+    page.wait_for_load_state()  # htmx listens from the load on: typing earlier would go unheard
     page.get_by_label("Ontvanger").fill("bram")  # filters as you type
     expect(table).to_contain_text("Geen e-mails gevonden met deze filters.")
     page.get_by_label("Status").select_option("")
