@@ -313,19 +313,9 @@ def render(view: CalendarView, digest: str | None = None) -> bytes:
 # The files -----------------------------------------------------------------------------------
 
 
-def sessions_ics(
-    sessions: Iterable[Session],
-    *,
-    name: str,
-    description: str = "",
-    refresh: timedelta = timedelta(hours=1),
-    show_video: SessionTest = _never,
-    page_url: SessionLink = _no_link,
-    invite: Invitation | None = None,
-) -> bytes:
-    """``calendar_view`` of loaded sessions (with cohort and programme), rendered."""
-    return render(calendar_view([facts_of(s) for s in sessions], name=name, description=description,
-                                refresh=refresh, show_video=show_video, page_url=page_url, invite=invite))
+def sessions_ics(sessions: Iterable[Session], **options) -> bytes:
+    """``calendar_view`` of loaded sessions (with cohort and programme), rendered; ``options`` as there."""
+    return render(calendar_view([facts_of(s) for s in sessions], **options))
 
 
 def session_view(session: Session, *, show_video: bool, page_url: str | None = None,
