@@ -35,6 +35,8 @@ PASSWORD = "Bench-Welzijn-2026"
 CHUNK = 5000
 UTC = timezone.utc
 
+SECOND_FACTOR_ROLES = frozenset({"staff", "coordinator", "admin"})
+
 
 @dataclass
 class Scale:
@@ -130,6 +132,9 @@ def build(now: datetime, seed: int = 2026, scale: Scale | None = None) -> Datase
             "organisation_id": extra.get("organisation_id"), "registration_number": extra.get("registration_number"),
             "is_active": True, "wants_reminders": True, "session_token": _token(rng), "created_at": now,
             "updated_at": now,
+            # Staff, coordinators and admins must have a second factor, or every page sends them to set one up.
+            "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" if role in SECOND_FACTOR_ROLES else None,
+            "totp_enabled_at": now if role in SECOND_FACTOR_ROLES else None,
         })
         roles.append({"user_id": uid, "role": role, "granted_at": now})
         return uid
