@@ -82,7 +82,9 @@ def test_staff_roster(page, make_cohort, make_user, now):
     expect(page.locator(".flash-success")).to_contain_text("De inschrijving is goedgekeurd.")
 
     # Add a coach by searching; the group is full, so staff must confirm overbooking.
-    page.get_by_label("Zoek een coach op naam of e-mailadres").fill("kar")
+    # The approval swapped the roster in: type once htmx has settled it and listens to the new field.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    page.get_by_label("Zoek een coach op naam of e-mailadres").press_sequentially("kar", delay=50)
     page.locator("#coach-results").get_by_role("button", name=re.compile(r"Toevoegen\W+Karin Toegevoegd")).click()
     expect(page.locator("#roster")).to_contain_text("Utrecht voorjaar 2027 is vol")
     page.get_by_role("button", name="Ja, boven de capaciteit plaatsen").click()
