@@ -26,7 +26,7 @@ from tests.conftest import NOW
 
 
 def certificates_of(enrolment):
-    return db.session.execute(sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id)).scalars().all()
+    return db.session.execute(sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id).order_by(Certificate.id)).scalars().all()
 
 
 def test_completes_the_moment_the_last_fact_arrives(course, make_user, enrol, finish_modules, attend):
