@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from lms.extensions import db
 from lms.hardening import REQUEST_ID_HEADER
+from tests.querycount import count_queries
 
 SECURITY = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
             "Permissions-Policy")
@@ -21,19 +19,9 @@ def test_the_health_check_carries_the_security_headers_of_every_page(client):
 
 
 def test_one_statement_through_the_app_s_engine_and_no_session(app, client):
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
+    with count_queries() as counter:
         assert client.get("/healthz").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    assert statements == ["SELECT 1"]
+    assert counter.statements == ["SELECT 1"]
 
 
 def test_head_has_no_body_and_other_methods_and_paths_reach_the_app(client):
