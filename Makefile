@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # would otherwise compile the app and rewrite the tests' assertions again, seconds each.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run test test-fast test-future test-sqlite test-postgres tools install install-dev translations messages chromium serve db demo bench lock clean
+.PHONY: help run test test-fast test-future test-future-tier test-sqlite-tier test-sqlite test-postgres tools install install-dev translations messages chromium serve db demo bench lock clean
 
 help:
 	@echo "make run    set everything up (venv, dependencies, database, demo data) and serve on http://$(HOST):$(PORT)"
@@ -68,9 +68,11 @@ run: demo
 chromium:
 	@scripts/ensure-chromium.sh
 
-# Every tier runs on both cores (pytest-xdist); each worker has its own database.
+# Every tier runs on both cores (pytest-xdist); each worker has its own database. Work stealing:
+# a worker that runs out of tests takes half of what the other still has queued, so the long
+# tests (browser, sweeps, properties) do not leave one worker idle at the end.
 WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(WORKERS)
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 # The developer's loop (about a minute): SQLite, no browser, no live-server load or timing
 # tests, no sweeps over every route (the access matrix, the fuzz), few examples per property.
@@ -80,19 +82,28 @@ test-fast: install-dev translations tools
 
 # The whole truth, each part where it tells something:
 # - SQLite: every test but the sweeps, Chromium included, with the full property profile;
+# - the fast tier again with the machine's clock moved 400 days ahead;
 # - PostgreSQL, the production database: every test but the browser's (the browser drives
 #   the same routes the route tests drive), with the sweeps in full: the access matrix, the
-#   10,000-request fuzz, every number argument and field;
-# - the fast tier again with the machine's clock moved 400 days ahead.
+#   10,000-request fuzz, every number argument and field.
+# The first two run side by side (the browser tests leave a core half idle while Chromium
+# renders; the clock tier fills it); each one's output is shown when it is done.
 test: install-dev translations chromium tools
-	@echo "== Test suite on SQLite, with Chromium =="
-	HYPOTHESIS_PROFILE=full $(PYTEST) -m "not sweep" $(PYTEST_ARGS)
+	@echo "== Test suite on SQLite with Chromium, and the fast tier with the clock 400 days ahead =="
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite-tier test-future-tier
 	@echo "== Test suite on PostgreSQL, with the sweeps =="
 	HYPOTHESIS_PROFILE=full scripts/with-postgres.sh $(PYTEST) -m "not browser" $(PYTEST_ARGS)
-	@echo "== Fast tier with the clock 400 days ahead =="
-	$(MAKE) --no-print-directory test-future
+
+test-sqlite-tier:
+	@echo "== SQLite, with Chromium =="
+	HYPOTHESIS_PROFILE=full $(PYTEST) -m "not sweep" $(PYTEST_ARGS)
 
 test-future: install-dev translations tools
+	@$(MAKE) --no-print-directory test-future-tier
+
+# The tiers themselves, without the set-up (which `test` does once, before running two at once).
+test-future-tier:
+	@echo "== Fast tier with the clock 400 days ahead =="
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=tests/faketime HYPOTHESIS_PROFILE=fast \
 		faketime -f '+400d' $(PYTEST) $(FAST) $(PYTEST_ARGS)
 

@@ -10,7 +10,9 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from flask import current_app, has_request_context, session
+from flask.globals import _cv_app
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
 
@@ -86,7 +88,34 @@ def current_language() -> str:
     return str(get_locale() or "nl")
 
 
+def _translations():
+    """The catalogue of the locale in force, as Flask-Babel would find it, remembered for the request.
+
+    A page calls ``_()`` dozens of times, and each of Flask-Babel's lookups walks the context
+    proxies again. The catalogue is kept next to the locale it belongs to (in Flask-Babel's own
+    per-context namespace), so a ``force_locale`` block, which sets another locale, finds its own.
+    """
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return flask_babel.get_translations()  # the first lookup of the request selects the locale
+    kept = getattr(state, "lms_translations", None)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, flask_babel.get_translations())
+        state.lms_translations = kept
+    return kept[1]
+
+
 def init_app(app) -> None:
+    # Templates translate through the remembered catalogue (after Flask-Babel installed its own).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         datetime=fmt_datetime,
         date=fmt_date,

@@ -130,17 +130,25 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+# Where tests/world.py keeps a world that the next test may use again (see ``kept_world``).
+KEPT_WORLD = "tests.kept_world"
+
+
 @pytest.fixture
-def app(_app, mailbox):
+def app(_app, mailbox, request):
+    keeps_world = "kept_world" in request.fixturenames
     saved = dict(_app.config)
     ctx = _app.app_context()
     ctx.push()
+    if not keeps_world and _app.extensions.pop(KEPT_WORLD, None) is not None:
+        _empty_tables()  # a world kept for the matrix is no business of this test
     try:
         yield _app
     finally:
         db.session.rollback()
         db.session.remove()
-        _empty_tables()
+        if not (keeps_world and KEPT_WORLD in _app.extensions):
+            _empty_tables()
         _app.extensions.pop("lms_ratelimit", None)
         _app.config.clear()
         _app.config.update(saved)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.access import ROLES, all_routes
 from tests.dbstate import changed_tables, fingerprint
-from tests.world import client_for, world  # noqa: F401 - the shared world fixture
+from tests.world import client_for, kept_world, world  # noqa: F401 - the shared world fixtures
 
 ROUTES = all_routes()
 
@@ -64,7 +64,8 @@ def test_maintenance_allow_list_names_real_get_routes():
 
 @pytest.mark.sweep
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint} {r.path.__doc__ or ''}")
-def test_access(app, world, route):
+def test_access(app, kept_world, route):
+    world = kept_world
     for role in ROLES:
         client = client_for(app, world, role)
         path = route.path(world)
@@ -102,8 +103,9 @@ def test_access(app, world, route):
 
 @pytest.mark.sweep
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=lambda r: f"POST {r.endpoint}")
-def test_post_without_csrf_is_refused(app, world, route):
+def test_post_without_csrf_is_refused(app, kept_world, route):
     """State changes need the CSRF token: without it, or with a wrong one, nothing changes."""
+    world = kept_world
     client = client_for(app, world, "admin")
     before = fingerprint()
     response = client.post(route.path(world), data=route.data(world), csrf=False)

@@ -18,7 +18,8 @@ from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import Lesson, QuizOption, QuizQuestion
 from tests.access import world_extensions
-from tests.conftest import Client
+from tests.conftest import KEPT_WORLD, Client, _empty_tables
+from tests.dbstate import fingerprint
 from tests.factories import add_enrolment
 
 
@@ -105,6 +106,35 @@ def world(app, make_user, make_region, region, other_region, make_organisation, 
         assert not clobbered, f"{extend.__module__} overwrites world keys {clobbered}"
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def kept_world(app, request):
+    """The world, built again only when the test before changed it.
+
+    For sweeps that try one route per test and mostly change nothing (the access matrix: every
+    GET and every refused request). The ``app`` fixture leaves the tables of a test that uses
+    this as they are, and empties them before any other test; a world is used again only when
+    every row of every table is what it was right after it was built.
+    """
+    kept = app.extensions.get(KEPT_WORLD)
+    if kept is not None and fingerprint(frozenset()) == kept["fingerprint"]:
+        for instance in _instances(kept["world"]):
+            db.session.add(instance)  # back into this test's session; its attributes load again on use
+        return kept["world"]
+    if app.extensions.pop(KEPT_WORLD, None) is not None:
+        _empty_tables()
+    w = request.getfixturevalue("world")
+    app.extensions[KEPT_WORLD] = {"world": w, "fingerprint": fingerprint(frozenset())}
+    return w
+
+
+def _instances(values: dict):
+    for value in values.values():
+        if isinstance(value, dict):
+            yield from _instances(value)
+        elif hasattr(value, "_sa_instance_state"):
+            yield value
 
 
 def client_for(app, world, role) -> Client:

@@ -39,13 +39,14 @@ ITEMS: tuple[NavItem, ...] = (
 
 def navigation() -> list[dict]:
     items = []
+    user = current_user._get_current_object()  # one proxy lookup, not one per item
+    endpoint = request.endpoint or ""
     for item in ITEMS:
-        if current_user.is_authenticated:
-            if item.roles and not current_user.has_role(*item.roles):
+        if user.is_authenticated:
+            if item.roles and not user.has_role(*item.roles):
                 continue
         elif not item.anonymous:
             continue
-        endpoint = request.endpoint or ""
         current = endpoint == item.endpoint or bool(item.prefix and endpoint.startswith(item.prefix))
         items.append({"endpoint": item.endpoint, "label": item.label, "current": current})
     return items

@@ -20,6 +20,8 @@ def _context(browser, live_server, app, world, role, viewport=None):  # noqa: F8
     cookie = session_cookie(app, world, role)
     if cookie:
         context.add_cookies([{"name": "session", "value": cookie, "url": live_server.url}])
+    # axe-core comes with every page the context opens: sent to Chromium once, not once per page.
+    context.add_init_script(path=str(AXE_JS))
     return context
 
 
@@ -33,7 +35,6 @@ def _html_pages(page, app, world, role):  # noqa: F811
 
 
 def _axe_problems(page, role, endpoint, path) -> list[str]:
-    page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
                            "resultTypes: ['violations']})", AXE_TAGS)
     problems = []
