@@ -1,7 +1,7 @@
 """``GET /healthz``, answered in front of the Flask app: a load balancer polls it every few seconds.
 
-It says whether this process reaches the database: one ``SELECT 1`` through the app's
-engine on a pooled connection (no ORM session, no transaction for a unit of work). It is a
+It says whether this process reaches the database: the pool's ping of the connection it
+hands out (no ORM session, no transaction, no statement of its own). It is a
 small WSGI middleware rather than a view because the request hooks every page needs (the
 access log line, CSRF, locale, login, Talisman, the unit of work's commit) cost several
 times the check itself; the answer still carries the security headers every page carries,
@@ -27,12 +27,23 @@ log = logging.getLogger("lms.health")
 
 
 def database_reachable(engine: sa.Engine) -> bool:
+    """Whether the database answers, at the cost of one round trip.
+
+    The engine's pool pings every connection it hands out (``pool_pre_ping``, set in every
+    configuration) and opens a new one when the ping fails, so a connection in hand means
+    the database answered just now: that ping is the check. An engine without pre-ping gets
+    an explicit ``SELECT 1``.
+    """
     try:
-        # Autocommit: no BEGIN before and no ROLLBACK after, the statement is the only round trip
-        # besides the pool's ping of the connection it hands out.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except sa.exc.SQLAlchemyError:
+        connection = engine.raw_connection()
+        try:
+            if not getattr(engine.pool, "_pre_ping", False):
+                cursor = connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool; no transaction was begun
+    except (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error):  # the pool passes the driver's own
         log.warning("health check: database unreachable")
         return False
     return True

@@ -19,7 +19,7 @@ LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certif
 # The most statements each page may send (issue 20: at most 8 per page), pinned at what each
 # sends now so that none can grow unnoticed.
 MOST = {
-    "/healthz (baseline)": 1,
+    "/healthz (baseline)": 0,  # the pool's ping is its round trip
     "catalogue": 5,
     "coach start page": 7,
     "learning page": 6,

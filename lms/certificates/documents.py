@@ -117,7 +117,19 @@ def _image_file(setting: str) -> Path | None:
 
 
 def _embedded(path: Path, alt: str) -> Image:
-    return Image(src=data_uri(path.read_bytes(), IMAGE_TYPES[path.suffix.lower()]), alt=alt)
+    return Image(src=_file_data_uri(path, path.stat().st_mtime_ns), alt=alt)
+
+
+@lru_cache(maxsize=8)
+def _file_data_uri(path: Path, mtime_ns: int) -> str:
+    """A logo or signature file as a data: URI, read again only when the file changed."""
+    return data_uri(path.read_bytes(), IMAGE_TYPES[path.suffix.lower()])
+
+
+@lru_cache(maxsize=256)
+def qr_data_uri(url: str) -> str:
+    """The QR code of ``url`` as an SVG data: URI (for the PDF, where it is an image)."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(omitsize=True)
 
 
 def issuer_logo() -> tuple[Image, bool]:
@@ -150,7 +162,7 @@ def pdf_context(certificate: Certificate, now: datetime, language: str) -> dict:
     """The page's context, and what only the PDF shows: the logo, the signatory, the QR code as an image."""
     context = document_context(certificate, now)
     url = context["verify_url"]
-    svg = segno.make(url, error="m", micro=False).svg_data_uri(omitsize=True)
+    svg = qr_data_uri(url)
     logo, platform_mark = issuer_logo()
     return {
         **context,
