@@ -6,6 +6,7 @@ What a coach finishes and what staff remove may complete enrolments: the service
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -397,14 +398,29 @@ def cohort_enrolments(cohort: Cohort):
     )
 
 
+# How many make-up sessions the learning page names for each missed session.
+MAKE_UP_SHOWN = 3
+
+
 def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: datetime) -> dict[int, list[Session]]:
-    """Upcoming sessions of other cohorts per template, where a missed session can be made up."""
+    """The first upcoming sessions of other cohorts per template, where a missed session can be
+    made up: enough per template that, without the sessions of the coach's own cohorts, each
+    enrolment still has MAKE_UP_SHOWN (the country has hundreds; the page names a few)."""
+    enrolments = list(enrolments)
     programme_ids = {e.programme_id for e in enrolments}
     if not templates or not programme_ids:
         return {}
-    sessions = db.session.execute(
-        sa.select(Session)
-        .options(joinedload(Session.cohort).joinedload(Cohort.region))
+    own = defaultdict(int)
+    for enrolment in enrolments:
+        for session in enrolment.cohort.sessions:
+            own[session.template_id] += 1
+    per_template = MAKE_UP_SHOWN + max((own[t] for t in templates), default=0)
+    ranked = (
+        sa.select(
+            Session.id,
+            sa.func.row_number().over(partition_by=Session.template_id,
+                                      order_by=(Session.starts_at, Session.id)).label("rank"),
+        )
         .join(Cohort, Session.cohort_id == Cohort.id)
         .where(
             Session.template_id.in_(templates),
@@ -413,7 +429,14 @@ def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: d
             Cohort.programme_id.in_(programme_ids),
             Cohort.status.in_((CohortStatus.OPEN, CohortStatus.CLOSED)),
         )
-        .order_by(Session.starts_at)
+        .subquery()
+    )
+    sessions = db.session.execute(
+        sa.select(Session)
+        .options(joinedload(Session.cohort).joinedload(Cohort.region))
+        .join(ranked, ranked.c.id == Session.id)
+        .where(ranked.c.rank <= per_template)
+        .order_by(Session.starts_at, Session.id)
     ).scalars().all()
     options: dict[int, list[Session]] = {}
     for session in sessions:

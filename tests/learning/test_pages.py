@@ -62,6 +62,26 @@ def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, make
     assert "Groep voorjaar" in page  # where the same session comes up next
 
 
+def test_a_missed_session_names_the_three_soonest_other_groups(client, auth, course, make_cohort, make_user, enrol,
+                                                              attend, finish_modules):
+    """The country has hundreds of groups; the page names the first three where the session comes up,
+    never the coach's own, soonest first."""
+    coach = make_user(Role.COACH)
+    enrol(course["cohort"], coach)
+    first, second, third = course["sessions"]
+    attend(first, coach)
+    attend(second, coach, AttendanceStatus.ABSENT)
+    attend(third, coach)
+    finish_modules(coach, course["programme"])
+    for days, title in ((50, "Groep E"), (20, "Groep A"), (40, "Groep D"), (30, "Groep C"), (25, "Groep B")):
+        make_cohort(course["programme"], first=(NOW + timedelta(days=days)).date(), title=title)
+    auth.login(coach)
+    page = client.get("/learn").get_data(as_text=True)
+    named = [title for title in ("Groep A", "Groep B", "Groep C", "Groep D", "Groep E") if title in page]
+    assert named == ["Groep A", "Groep B", "Groep C"]
+    assert page.index("Groep A") < page.index("Groep B") < page.index("Groep C")
+
+
 def test_completed_enrolment_says_afgerond(client, auth, course, make_user, enrol):
     coach = make_user(Role.COACH)
     enrolment = enrol(course["cohort"], coach, status=EnrolmentStatus.COMPLETED)

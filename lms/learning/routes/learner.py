@@ -26,6 +26,7 @@ from lms.learning.models import Lesson, QuizAttempt
 from lms.learning.quiz import attempt_counts, attempts_left_for, attempts_of, pass_mark, result_of, submit_quiz
 from lms.learning.quiz import grant_attempt as grant_quiz_attempt
 from lms.learning.services import (
+    MAKE_UP_SHOWN,
     can_read_content,
     can_view_cohort,
     cohort_enrolments,
@@ -85,7 +86,8 @@ def _learning_items(enrolments: list[Enrolment], now: datetime, *, make_up: bool
     for enrolment in enrolments:
         p = progress[enrolment.id]
         make_up = {
-            sp.session.id: [s for s in options.get(sp.session.template_id, []) if s.cohort_id != enrolment.cohort_id]
+            sp.session.id: [s for s in options.get(sp.session.template_id, [])
+                            if s.cohort_id != enrolment.cohort_id][:MAKE_UP_SHOWN]
             for sp in p.missing_sessions
             if sp.state in NEEDS_MAKE_UP
         }
