@@ -30,11 +30,18 @@ class IdConverter(IntegerConverter):
 
 def external_url(endpoint: str, **values) -> str:
     """The public URL of an endpoint, built on BASE_URL (for mails, QR codes and feeds)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    return _external_adapter(current_app.config["BASE_URL"]).build(endpoint, values, force_external=True)
+
+
+def _external_adapter(base_url: str):
+    """The URL map bound to BASE_URL, made once per app and base (a feed builds dozens of links)."""
+    kept = current_app.extensions.get("lms_external_urls")
+    if kept is None or kept[0] != base_url:
+        base = urlsplit(base_url)
+        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+        kept = (base_url, adapter)
+        current_app.extensions["lms_external_urls"] = kept
+    return kept[1]
 
 
 def is_safe_next(target: str | None) -> bool:
