@@ -68,6 +68,20 @@
   window.addEventListener("resize", markSoon);
   document.addEventListener("htmx:afterSettle", markSoon);
 
+  // A live filter is heard even when someone types before the page has finished loading (a
+  // slow phone): once htmx is ready, a filter form whose text differs from what the server
+  // filled in sends itself once. The same goes for text the browser put back on "back".
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.htmx) return;
+    document.querySelectorAll("form[data-hx-trigger]").forEach(function (form) {
+      var inputs = form.querySelectorAll("input[type=search], input[type=text]");
+      var typed = Array.prototype.some.call(inputs, function (input) {
+        return input.value !== input.defaultValue;
+      });
+      if (typed) window.htmx.trigger(form, "submit");
+    });
+  });
+
   // Buttons with data-confirm ask before a destructive action (the server asks again where it matters).
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");
