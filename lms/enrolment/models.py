@@ -84,6 +84,8 @@ class Enrolment(db.Model):
         ),
         # Only a completed enrolment gives its seat back while keeping its status.
         sa.CheckConstraint("seat_released_at IS NULL OR status = 'completed'", name="seat_released"),
+        # A group's counts per status, read from the index alone (the lists and the roster).
+        sa.Index("ix_enrolment_cohort_status", "cohort_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -218,7 +218,8 @@ def coach_enrolments(user: User) -> list[Enrolment]:
 
 def _count_of(*criteria):
     return (
-        sa.select(sa.func.count(Enrolment.id))
+        sa.select(sa.func.count())  # count(*): answered from ix_enrolment_cohort_status alone
+        .select_from(Enrolment)
         .where(Enrolment.cohort_id == Cohort.id, *criteria)
         .correlate(Cohort)
         .scalar_subquery()
