@@ -88,6 +88,11 @@ def fmt_timerange(start: datetime | None, end: datetime | None) -> str:
         return ""
     if end is None:
         return fmt_datetime(start, "long")
+    return _timerange(start, end, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _timerange(start: datetime, end: datetime, language: str) -> str:
     if to_local(start).date() == to_local(end).date():
         return f"{fmt_date(start, 'long')}, {fmt_time(start)}–{fmt_time(end)}"
     return f"{fmt_datetime(start, 'long')} – {fmt_datetime(end, 'long')}"

@@ -156,7 +156,7 @@ def _regional(region: Region, now: datetime):
 
 def _facts(criteria) -> list[SessionFacts]:
     # Through the connection: plain rows, none of the ORM's loading machinery.
-    return [SessionFacts._make(row) for row in db.session.connection().execute(facts_query(*criteria))]
+    return [SessionFacts._make(row) for row in db.session.connection().execute(facts_query(*criteria)).all()]
 
 
 def personal_sessions(user: User, now: datetime) -> list[Session]:

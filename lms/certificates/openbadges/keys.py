@@ -14,6 +14,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 
@@ -49,11 +50,24 @@ def key_directory() -> Path:
 
 
 def load_keys(directory: Path) -> list[StoredKey]:
-    """Every key in the folder, oldest first; an absent folder holds none."""
+    """Every key in the folder, oldest first; an absent folder holds none.
+
+    The files are parsed again only when one of them changed (a rotation, a new key, a file
+    copied in from another server): a verification page reads the keys three times.
+    """
     if not directory.is_dir():
         return []
-    keys = []
+    listing = []
     for path in sorted(directory.glob("*.json")):
+        info = path.stat()
+        listing.append((path, info.st_mtime_ns, info.st_size, info.st_mode))
+    return list(_parsed_keys(tuple(listing)))
+
+
+@lru_cache(maxsize=8)
+def _parsed_keys(listing: tuple) -> tuple[StoredKey, ...]:
+    keys = []
+    for path, _mtime, _size, _mode in listing:
         data = json.loads(path.read_text())
         keys.append(StoredKey(
             kid=data["kid"],
@@ -62,7 +76,7 @@ def load_keys(directory: Path) -> list[StoredKey]:
             jwk=data["jwk"],
             path=path,
         ))
-    return sorted(keys, key=lambda key: (key.created_at, key.retired_at is None, key.kid))
+    return tuple(sorted(keys, key=lambda key: (key.created_at, key.retired_at is None, key.kid)))
 
 
 def signing_key(directory: Path) -> tuple[StoredKey, OKPKey]:
@@ -73,7 +87,12 @@ def signing_key(directory: Path) -> tuple[StoredKey, OKPKey]:
     key = signing[-1]
     if stat.S_IMODE(key.path.stat().st_mode) & 0o077:
         raise KeyStoreError(f"{key.path} may be read by others than the app's user: `chmod 600` it.")
-    return key, OKPKey.import_key(key.jwk)
+    return key, _private_key(json.dumps(key.jwk, sort_keys=True))
+
+
+@lru_cache(maxsize=8)
+def _private_key(jwk: str) -> OKPKey:
+    return OKPKey.import_key(json.loads(jwk))
 
 
 def has_signing_key(directory: Path) -> bool:
