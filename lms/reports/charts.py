@@ -6,7 +6,7 @@ Coordinates are in the SVG's own units; the chart scales with its container.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WIDTH = 640
 VALUE_WIDTH = 56
@@ -16,6 +16,11 @@ MIN_LABEL_WIDTH, MAX_LABEL_WIDTH = 100, 300
 BAR_HEIGHT = 24
 BAR_GAP = 8
 TOP = 8
+# Legend: a swatch, its text at font size 15 (a rough, generous width per character), a gap.
+LEGEND_CHAR_WIDTH = 9.5
+LEGEND_SWATCH = 18
+LEGEND_GAP = 24
+LEGEND_ROW = 24
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,22 @@ class Group:
 
 
 @dataclass(frozen=True)
+class LegendItem:
+    label: str
+    x: float  # the swatch's left edge
+    y: float  # the swatch's top
+    series: int
+
+    @property
+    def text_x(self) -> float:
+        return self.x + LEGEND_SWATCH
+
+    @property
+    def text_y(self) -> float:
+        return self.y + 12
+
+
+@dataclass(frozen=True)
 class Chart:
     width: int
     height: int
@@ -52,6 +73,22 @@ class Chart:
     axis_x: int
     groups: list[Group]
     series: list[str]
+    legend: list[LegendItem] = field(default_factory=list)
+    legend_height: int = 0
+
+
+def legend(series: list[str]) -> tuple[list[LegendItem], int]:
+    """The legend's entries from the left edge, on as many rows as the chart's width needs
+    (Dutch names are long: "Gecertificeerd" no longer runs off the edge); and its height."""
+    items: list[LegendItem] = []
+    x, y = 0.0, 4.0
+    for index, name in enumerate(series):
+        width = LEGEND_SWATCH + len(name) * LEGEND_CHAR_WIDTH
+        if items and x + width > WIDTH:
+            x, y = 0.0, y + LEGEND_ROW
+        items.append(LegendItem(name, x, y, index))
+        x += width + LEGEND_GAP
+    return items, int(y + LEGEND_ROW) if items else 0
 
 
 def label_width(labels) -> int:
@@ -83,7 +120,8 @@ def comparison(rows: list[tuple[str, list[int]]], series: list[str]) -> Chart:
     left = label_width(label for label, _ in rows)
     bar_height = 16
     groups = []
-    y = TOP + 28  # room for the legend
+    items, legend_height = legend(list(series))
+    y = TOP + legend_height
     for label, values in rows:
         bars = []
         for index, value in enumerate(values):
@@ -92,4 +130,4 @@ def comparison(rows: list[tuple[str, list[int]]], series: list[str]) -> Chart:
         height = bar_height * len(values)
         groups.append(Group(label, round(y + height / 2, 1), bars))
         y += height + 14
-    return Chart(WIDTH, int(y + TOP), left - 8, left, groups, list(series))
+    return Chart(WIDTH, int(y + TOP), left - 8, left, groups, list(series), items, legend_height)

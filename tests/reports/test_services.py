@@ -212,3 +212,22 @@ def test_comparison_chart_groups_one_bar_per_series():
     assert wide.groups[0].bars[0].x == wide.axis_x
     assert chart.groups[1].bars[0].width == charts.WIDTH - chart.axis_x - charts.VALUE_WIDTH
     assert chart.groups[0].bars[0].width == chart.groups[1].bars[0].width / 2
+
+
+def test_the_legend_stays_inside_the_chart_and_wraps_when_the_names_are_long():
+    """Below a wide label column, the Dutch legend ran off the edge ("Gecertifi…")."""
+    dutch = ["Ingeschreven", "Afgerond", "Gecertificeerd"]
+    chart = charts.comparison([("Oude IJsselstreek (buiten de regio)", [3, 2, 1])], dutch)
+    assert [item.label for item in chart.legend] == dutch
+    for item in chart.legend:
+        assert 0 <= item.x and item.text_x + len(item.label) * charts.LEGEND_CHAR_WIDTH <= charts.WIDTH
+    assert len({item.y for item in chart.legend}) == 1  # three short names: one row
+    assert chart.groups[0].bars[0].y >= chart.legend_height  # the bars start below it
+    long = [f"Een heel lange naam van reeks {n}" for n in range(3)]
+    wrapped = charts.comparison([("Ede", [1, 2, 3])], long)
+    rows = sorted({item.y for item in wrapped.legend})
+    assert len(rows) >= 2
+    assert all(min(item.x for item in wrapped.legend if item.y == row) == 0 for row in rows)  # each row from the left
+    assert wrapped.groups[0].bars[0].y >= wrapped.legend_height > chart.legend_height
+    for item in wrapped.legend:
+        assert item.text_x + len(item.label) * charts.LEGEND_CHAR_WIDTH <= charts.WIDTH
