@@ -105,7 +105,22 @@ def fmt_number(value: Decimal | float | int | None) -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "nl")
+    """'nl' or 'en': the language of the locale in force (remembered next to it, like the catalogue)."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return str(get_locale() or "nl")
+    kept = getattr(state, "lms_language", None)
+    if kept is None or kept[0] is not locale:
+        kept = (locale, str(locale))
+        state.lms_language = kept
+    return kept[1]
+
+
+def _babel_state():
+    """Flask-Babel's per-context namespace (locale, timezone), without walking the proxies."""
+    app_ctx = _cv_app.get(None)
+    return app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
 
 
 def _translations():
@@ -115,8 +130,7 @@ def _translations():
     proxies again. The catalogue is kept next to the locale it belongs to (in Flask-Babel's own
     per-context namespace), so a ``force_locale`` block, which sets another locale, finds its own.
     """
-    app_ctx = _cv_app.get(None)
-    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    state = _babel_state()
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         return flask_babel.get_translations()  # the first lookup of the request selects the locale
