@@ -105,39 +105,35 @@ def fmt_number(value: Decimal | float | int | None) -> str:
 
 
 def current_language() -> str:
-    """'nl' or 'en': the language of the locale in force (remembered next to it, like the catalogue)."""
-    state = _babel_state()
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:
-        return str(get_locale() or "nl")
-    kept = getattr(state, "lms_language", None)
-    if kept is None or kept[0] is not locale:
-        kept = (locale, str(locale))
-        state.lms_language = kept
-    return kept[1]
-
-
-def _babel_state():
-    """Flask-Babel's per-context namespace (locale, timezone), without walking the proxies."""
-    app_ctx = _cv_app.get(None)
-    return app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    """'nl' or 'en': the language of the locale in force."""
+    language = _kept_for_locale("lms_language", str)
+    return language if language is not None else str(get_locale() or "nl")
 
 
 def _translations():
-    """The catalogue of the locale in force, as Flask-Babel would find it, remembered for the request.
+    """The catalogue of the locale in force, as Flask-Babel would find it.
 
     A page calls ``_()`` dozens of times, and each of Flask-Babel's lookups walks the context
-    proxies again. The catalogue is kept next to the locale it belongs to (in Flask-Babel's own
-    per-context namespace), so a ``force_locale`` block, which sets another locale, finds its own.
+    proxies again.
     """
-    state = _babel_state()
+    translations = _kept_for_locale("lms_translations", lambda _locale: flask_babel.get_translations())
+    # The request's first lookup selects the locale through Flask-Babel.
+    return translations if translations is not None else flask_babel.get_translations()
+
+
+def _kept_for_locale(name: str, make):
+    """``make(locale)``, kept in Flask-Babel's per-context namespace next to the locale it was made
+    for, so a ``force_locale`` block, which sets another locale, gets its own; None while no
+    locale has been selected yet."""
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
     locale = getattr(state, "babel_locale", None)
     if locale is None:
-        return flask_babel.get_translations()  # the first lookup of the request selects the locale
-    kept = getattr(state, "lms_translations", None)
+        return None
+    kept = getattr(state, name, None)
     if kept is None or kept[0] is not locale:
-        kept = (locale, flask_babel.get_translations())
-        state.lms_translations = kept
+        kept = (locale, make(locale))
+        setattr(state, name, kept)
     return kept[1]
 
 
@@ -163,14 +159,7 @@ def _template_ngettext(__eval_ctx, __singular: str, __plural: str, __num: int, *
 
 
 def init_app(app) -> None:
-    # Templates translate through the remembered catalogue (after Flask-Babel installed its own).
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    # In place of the callables Flask-Babel installed (same semantics, through the kept catalogue).
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.jinja_env.filters.update(
         datetime=fmt_datetime,

@@ -72,7 +72,6 @@ class Chart:
     label_x: int
     axis_x: int
     groups: list[Group]
-    series: list[str]
     legend: list[LegendItem] = field(default_factory=list)
     legend_height: int = 0
 
@@ -111,7 +110,7 @@ def funnel(stages: list[tuple[str, int]]) -> Chart:
         bar = Bar(label, value, left, y, _scale(value, largest, left), BAR_HEIGHT)
         groups.append(Group(label, bar.text_y, [bar]))
         y += BAR_HEIGHT + BAR_GAP
-    return Chart(WIDTH, int(y + TOP), left - 8, left, groups, [])
+    return Chart(WIDTH, int(y + TOP), left - 8, left, groups)
 
 
 def comparison(rows: list[tuple[str, list[int]]], series: list[str]) -> Chart:
@@ -120,7 +119,7 @@ def comparison(rows: list[tuple[str, list[int]]], series: list[str]) -> Chart:
     left = label_width(label for label, _ in rows)
     bar_height = 16
     groups = []
-    items, legend_height = legend(list(series))
+    items, legend_height = legend(series)
     y = TOP + legend_height
     for label, values in rows:
         bars = []
@@ -130,4 +129,4 @@ def comparison(rows: list[tuple[str, list[int]]], series: list[str]) -> Chart:
         height = bar_height * len(values)
         groups.append(Group(label, round(y + height / 2, 1), bars))
         y += height + 14
-    return Chart(WIDTH, int(y + TOP), left - 8, left, groups, list(series), items, legend_height)
+    return Chart(WIDTH, int(y + TOP), left - 8, left, groups, items, legend_height)

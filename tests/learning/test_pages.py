@@ -47,7 +47,9 @@ def test_video_link_only_for_enrolled_coaches(client, auth, upcoming, make_user,
     assert "meet.example.org" not in page and "Je bent nog niet ingeschreven" in page
 
 
-def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, make_user, enrol, attend, finish_modules):
+@pytest.fixture
+def missed_second(course, make_user, enrol, attend, finish_modules):
+    """A coach of the course's cohort who did everything but the second session (absent)."""
     coach = make_user(Role.COACH)
     enrol(course["cohort"], coach)
     first, second, third = course["sessions"]
@@ -55,6 +57,11 @@ def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, make
     attend(second, coach, AttendanceStatus.ABSENT)
     attend(third, coach)
     finish_modules(coach, course["programme"])
+    return coach
+
+
+def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, missed_second):
+    coach, second = missed_second, course["sessions"][1]
     auth.login(coach)
     page = client.get("/learn").get_data(as_text=True)
     assert "Afwezig" in page and "Aanwezig" in page
@@ -62,17 +69,10 @@ def test_missed_session_points_to_a_make_up(client, auth, course, upcoming, make
     assert "Groep voorjaar" in page  # where the same session comes up next
 
 
-def test_a_missed_session_names_the_three_soonest_other_groups(client, auth, course, make_cohort, make_user, enrol,
-                                                              attend, finish_modules):
+def test_a_missed_session_names_the_three_soonest_other_groups(client, auth, course, make_cohort, missed_second):
     """The country has hundreds of groups; the page names the first three where the session comes up,
     never the coach's own, soonest first."""
-    coach = make_user(Role.COACH)
-    enrol(course["cohort"], coach)
-    first, second, third = course["sessions"]
-    attend(first, coach)
-    attend(second, coach, AttendanceStatus.ABSENT)
-    attend(third, coach)
-    finish_modules(coach, course["programme"])
+    coach = missed_second
     for days, title in ((50, "Groep E"), (20, "Groep A"), (40, "Groep D"), (30, "Groep C"), (25, "Groep B")):
         make_cohort(course["programme"], first=(NOW + timedelta(days=days)).date(), title=title)
     auth.login(coach)

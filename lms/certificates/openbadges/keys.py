@@ -14,8 +14,8 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -39,6 +39,11 @@ class StoredKey:
     @property
     def can_sign(self) -> bool:
         return "d" in self.jwk
+
+    @cached_property
+    def private_key(self) -> OKPKey:
+        """The key to sign with (imported once: the parsed keys are kept while their files are unchanged)."""
+        return OKPKey.import_key(self.jwk)
 
     @property
     def public_jwk(self) -> dict:
@@ -87,12 +92,7 @@ def signing_key(directory: Path) -> tuple[StoredKey, OKPKey]:
     key = signing[-1]
     if stat.S_IMODE(key.path.stat().st_mode) & 0o077:
         raise KeyStoreError(f"{key.path} may be read by others than the app's user: `chmod 600` it.")
-    return key, _private_key(json.dumps(key.jwk, sort_keys=True))
-
-
-@lru_cache(maxsize=8)
-def _private_key(jwk: str) -> OKPKey:
-    return OKPKey.import_key(json.loads(jwk))
+    return key, key.private_key
 
 
 def has_signing_key(directory: Path) -> bool:
