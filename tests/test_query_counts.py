@@ -21,7 +21,7 @@ LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certif
 MOST = {
     "/healthz (baseline)": 0,  # the pool's ping is its round trip
     "catalogue": 5,
-    "coach start page": 7,
+    "coach start page": 6,  # its two panels of enrolments share one load
     "learning page": 6,
     "staff cohort list": 5,
     "cohort roster": 6,

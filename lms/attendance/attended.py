@@ -99,8 +99,8 @@ def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Att
         )
         .correlate(Attendance, Session)
     )
-    for attendance, session, cohort_title, is_completed in db.session.execute(
-        sa.select(Attendance, Session, Cohort.title, completed_there)
+    for user_id, status, session, cohort_title, is_completed in db.session.execute(
+        sa.select(Attendance.user_id, Attendance.status, Session, Cohort.title, completed_there)
         .join(Session, Attendance.session_id == Session.id)
         .join(Cohort, Session.cohort_id == Cohort.id)
         .where(
@@ -110,9 +110,9 @@ def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Att
         )
         .order_by(Session.starts_at, Session.id)
     ):
-        records[attendance.user_id].append(Record(session, attendance.status, cohort_title))
+        records[user_id].append(Record(session, status, cohort_title))
         if is_completed:
-            completed[attendance.user_id].add(session.cohort_id)
+            completed[user_id].add(session.cohort_id)
     return Attendances(records, completed)
 
 

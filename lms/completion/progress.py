@@ -10,6 +10,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 from lms.attendance.attended import Attendances, attendances_of
@@ -44,7 +45,7 @@ class ModuleProgress:
     def lessons_total(self) -> int:
         return len(self.module.lessons)
 
-    @property
+    @cached_property  # the pages ask often; the facts do not change once gathered
     def lessons_done(self) -> int:
         return sum(1 for lesson in self.module.lessons if lesson.id in self.done_lesson_ids)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, with_expression
 
@@ -16,6 +17,10 @@ from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import fmt_datetime, local_to_utc, to_local
+from lms.programmes.models import Module, Programme
+
+# A programme's modules with their lessons in one statement (a module has a handful of lessons).
+PROGRAMME_CONTENT = joinedload(Enrolment.programme).selectinload(Programme.modules).joinedload(Module.lessons)
 
 # Enrolments that count for a coach who may not enrol in the programme again.
 TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
@@ -201,16 +206,24 @@ def move_targets(enrolment: Enrolment) -> list[Cohort]:
     ).scalars())
 
 
-def coach_enrolments(user: User) -> list[Enrolment]:
-    """The coach's own enrolments, newest first, for the start page."""
-    return list(db.session.execute(
-        sa.select(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
-        .options(joinedload(Enrolment.cohort).joinedload(Cohort.region),
-                 joinedload(Enrolment.cohort).joinedload(Cohort.sessions),
-                 joinedload(Enrolment.programme))
-        .order_by(Enrolment.created_at.desc())
-    ).unique().scalars())
+def coach_enrolments(user: User, *, fresh: bool = False) -> list[Enrolment]:
+    """The coach's own enrolments (pending to completed), newest first, with what their pages show.
+
+    Each with its cohort, the cohort's region and sessions, and the programme with its modules
+    and lessons (what progress looks at, lms/completion). The start page's panels share this
+    one load per request; ``fresh`` loads again, after a change in the same request.
+    """
+    kept = g.get("coach_enrolments")
+    if fresh or kept is None or kept[0] != user.id:
+        kept = (user.id, list(db.session.execute(
+            sa.select(Enrolment)
+            .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
+            .options(joinedload(Enrolment.cohort).options(joinedload(Cohort.region), joinedload(Cohort.sessions)),
+                     PROGRAMME_CONTENT)
+            .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+        ).unique().scalars()))
+        g.coach_enrolments = kept
+    return kept[1]
 
 
 # Counts for the staff pages --------------------------------------------------------------

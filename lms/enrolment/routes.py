@@ -25,8 +25,8 @@ from lms.enrolment.models import Enrolment, EnrolmentStatus, status_label
 from lms.enrolment.queries import (
     can_cancel_self,
     cancellation_deadline,
-    cohort_to_enrol,
     coach_enrolments,
+    cohort_to_enrol,
     enrol_panel_context,
     move_targets,
     roster,
@@ -215,7 +215,7 @@ def coach_panel(user, now):
     ran_out = next((e for e in enrolments if e.is_offered and e.offer_expires_at <= now), None)
     if ran_out is not None:
         expire_offers(now, ran_out.cohort)
-        enrolments = coach_enrolments(user)
+        enrolments = coach_enrolments(user, fresh=True)
     return {
         "enrolments": enrolments,
         "ranks": {e.id: waitlist_rank(e) for e in enrolments if e.is_waitlisted},

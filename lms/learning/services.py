@@ -23,9 +23,10 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, coh
 from lms.domain import DomainError, gather, progress_changed
 from lms.enrolment.completion import LEARNING
 from lms.enrolment.models import Enrolment, EnrolmentStatus
+from lms.enrolment.queries import PROGRAMME_CONTENT, coach_enrolments
 from lms.extensions import db
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
-from lms.programmes.models import Module, Programme
+from lms.programmes.models import Module
 
 # The summary of a move: the item's name and its position before and after.
 MOVED = _l("%(name)s: position %(before)s → %(after)s")
@@ -58,23 +59,21 @@ class LearningError(DomainError):
     """A domain rule refused the action; ``message`` is for the user."""
 
 
-def enrolment_load_options(*, few: bool = False):
+def enrolment_load_options():
     """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries.
 
     Not the coaches' roles and regions: progress does not look at them, and the user of the
     request has them already (the loader). Not the quiz questions either: progress asks
-    ``learning_facts`` which modules have a quiz. With ``few`` (one coach's own enrolments)
-    the cohorts' sessions come in the same statement as the enrolments; for a whole cohort
-    that would repeat every enrolment once per session, so they come in a second one.
+    ``learning_facts`` which modules have a quiz. The cohorts' sessions come in a second
+    statement: in the first one they would repeat every enrolment of a cohort once per session.
     """
-    sessions = joinedload if few else selectinload
     return (
         joinedload(Enrolment.user).lazyload(User.role_grants),
         joinedload(Enrolment.user).lazyload(User.coordinated_regions),
-        joinedload(Enrolment.cohort).options(sessions(Cohort.sessions), joinedload(Cohort.region)),
-        # Modules with their lessons in one statement: a module has a handful of lessons.
-        joinedload(Enrolment.programme).selectinload(Programme.modules).joinedload(Module.lessons),
+        joinedload(Enrolment.cohort).options(selectinload(Cohort.sessions), joinedload(Cohort.region)),
+        PROGRAMME_CONTENT,
     )
+
 
 
 def announce_progress(user: User, programme_id: int, now: datetime, actor: User) -> list:
@@ -375,18 +374,19 @@ def _learning_enrolments(*where):
     return sa.select(Enrolment).options(*enrolment_load_options()).where(Enrolment.status.in_(LEARNING), *where)
 
 
-def my_enrolments(user: User):
-    """The user's enrolments that have learning to show, newest cohort first."""
-    return (
-        sa.select(Enrolment).options(*enrolment_load_options(few=True))
-        .where(Enrolment.status.in_(LEARNING), Enrolment.user_id == user.id)
-        .join(Cohort, Enrolment.cohort_id == Cohort.id)
-        .order_by(
-            sa.case((Enrolment.status == EnrolmentStatus.ENROLLED, 0), else_=1),
-            Cohort.starts_at.desc(),
-            Enrolment.id.desc(),
-        )
+def my_enrolments(user: User) -> list[Enrolment]:
+    """The user's enrolments that have learning to show: enrolled first, then the latest cohort first.
+
+    Taken from ``coach_enrolments``, which the start page loads once for all its panels.
+    """
+    return sorted(
+        (e for e in coach_enrolments(user) if e.status in LEARNING),
+        key=lambda e: (e.status != EnrolmentStatus.ENROLLED, -_timestamp(e.cohort.starts_at), -e.id),
     )
+
+
+def _timestamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment else float("-inf")  # a cohort without sessions yet: last
 
 
 def cohort_enrolments(cohort: Cohort):

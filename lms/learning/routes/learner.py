@@ -100,13 +100,13 @@ def _learning_items(enrolments: list[Enrolment], now: datetime, *, make_up: bool
 def index():
     """Per enrolment: next session, module progress, attendance and what is still needed."""
     now = clock.now()
-    enrolments = db.session.execute(my_enrolments(current_user)).unique().scalars().all()
+    enrolments = my_enrolments(current_user)
     return render("learning/index.html", items=_learning_items(enrolments, now), now=now, session_kinds=SessionKind)
 
 
 @panel("learning_progress", "learning/_panel_progress.html", (Role.COACH,), order=20)
 def progress_panel(user, now):
-    enrolments = db.session.execute(my_enrolments(user)).unique().scalars().all()
+    enrolments = my_enrolments(user)
     if not enrolments:
         return None
     return {"items": _learning_items(enrolments, now, make_up=False)}  # the panel shows no make-up options
