@@ -95,7 +95,9 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)  # with every feature's commands, registered as their modules were imported
     with app.app_context():
-        app.wsgi_app = HealthCheck(app.wsgi_app, db.engine, security_headers())  # in front of everything
+        app.wsgi_app = HealthCheck(  # in front of everything
+            app.wsgi_app, db.engine, security_headers(),
+            pre_ping=bool(app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")))
     return app
 
 

@@ -26,18 +26,18 @@ _DOWN = json.dumps({"database": "unreachable", "status": "error"}, separators=("
 log = logging.getLogger("lms.health")
 
 
-def database_reachable(engine: sa.Engine) -> bool:
+def database_reachable(engine: sa.Engine, *, pre_ping: bool) -> bool:
     """Whether the database answers, at the cost of one round trip.
 
-    The engine's pool pings every connection it hands out (``pool_pre_ping``, set in every
-    configuration) and opens a new one when the ping fails, so a connection in hand means
-    the database answered just now: that ping is the check. An engine without pre-ping gets
-    an explicit ``SELECT 1``.
+    With ``pre_ping`` (the engine's ``pool_pre_ping``, set in every configuration) the pool
+    pings every connection it hands out and opens a new one when the ping fails, so a
+    connection in hand means the database answered just now: that ping is the check.
+    Without it, an explicit ``SELECT 1``.
     """
     try:
         connection = engine.raw_connection()
         try:
-            if not getattr(engine.pool, "_pre_ping", False):
+            if not pre_ping:
                 cursor = connection.cursor()
                 cursor.execute("SELECT 1")
                 cursor.close()
@@ -52,16 +52,18 @@ def database_reachable(engine: sa.Engine) -> bool:
 class HealthCheck:
     """WSGI middleware: answers ``GET``/``HEAD /healthz`` itself, passes everything else to ``app``."""
 
-    def __init__(self, app: Callable, engine: sa.Engine, headers: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, app: Callable, engine: sa.Engine, headers: Iterable[tuple[str, str]], *,
+                 pre_ping: bool) -> None:
         self.app = app
         self.engine = engine
+        self.pre_ping = pre_ping
         self.headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store"), *headers]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
         if environ.get("PATH_INFO") != PATH or method not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        ok = database_reachable(self.engine)
+        ok = database_reachable(self.engine, pre_ping=self.pre_ping)
         body = _OK if ok else _DOWN
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         start_response("200 OK" if ok else "503 Service Unavailable", [

@@ -119,7 +119,7 @@ def _postgresql_reset() -> str:
     return "; ".join(deletes + restarts)
 
 
-def _empty_tables() -> None:
+def empty_tables() -> None:
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
             # DELETE is much cheaper than TRUNCATE for a test's few rows; the sequences start
@@ -141,14 +141,14 @@ def app(_app, mailbox, request):
     ctx = _app.app_context()
     ctx.push()
     if not keeps_world and _app.extensions.pop(KEPT_WORLD, None) is not None:
-        _empty_tables()  # a world kept for the matrix is no business of this test
+        empty_tables()  # a world kept for the matrix is no business of this test
     try:
         yield _app
     finally:
         db.session.rollback()
         db.session.remove()
         if not (keeps_world and KEPT_WORLD in _app.extensions):
-            _empty_tables()
+            empty_tables()
         _app.extensions.pop("lms_ratelimit", None)
         _app.config.clear()
         _app.config.update(saved)

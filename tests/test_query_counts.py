@@ -10,7 +10,7 @@ from flask import globals as flask_globals
 
 from bench.__main__ import count_statements, plan
 from bench.dataset import Scale, build
-from tests.conftest import NOW, _empty_tables
+from tests.conftest import NOW, empty_tables
 
 SMALL = Scale(coaches=50, cohorts=10, enrolments=100, attendance=150, certificates=10)
 LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certificates=100)
@@ -35,7 +35,7 @@ MOST = {
 
 
 def _counts(app, scale: Scale) -> dict[str, int]:
-    _empty_tables()
+    empty_tables()
     data = build(NOW, seed=7, scale=scale)
     pages = plan(app, data)
     # Each request in its own application context, as in production: with the fixture's

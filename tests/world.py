@@ -18,7 +18,7 @@ from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import Lesson, QuizOption, QuizQuestion
 from tests.access import world_extensions
-from tests.conftest import KEPT_WORLD, Client, _empty_tables
+from tests.conftest import KEPT_WORLD, Client, empty_tables
 from tests.dbstate import fingerprint
 from tests.factories import add_enrolment
 
@@ -123,7 +123,7 @@ def kept_world(app, request):
             db.session.add(instance)  # back into this test's session; its attributes load again on use
         return kept["world"]
     if app.extensions.pop(KEPT_WORLD, None) is not None:
-        _empty_tables()
+        empty_tables()
     w = request.getfixturevalue("world")
     app.extensions[KEPT_WORLD] = {"world": w, "fingerprint": fingerprint(frozenset())}
     return w

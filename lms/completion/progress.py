@@ -10,8 +10,8 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from lms.attendance.attended import Attendances, attendances_of
 from lms.attendance.models import AttendanceStatus

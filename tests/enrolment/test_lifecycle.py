@@ -30,7 +30,7 @@ from lms.enrolment.invariants import violations
 from lms.enrolment.models import ACTIVE, Enrolment, EnrolmentStatus
 from lms.enrolment.waitlist import expire_offers, process_waitlists
 from lms.extensions import db
-from tests.conftest import HEAVY_EXAMPLES, NOW, _empty_tables
+from tests.conftest import HEAVY_EXAMPLES, NOW, empty_tables
 
 S = EnrolmentStatus
 PICK = st.integers(min_value=0, max_value=29)  # one of the enrolments that can take the step
@@ -81,7 +81,7 @@ def test_every_invariant_holds_after_every_step(app, clock, make_region, make_us
         def teardown(self):
             db.session.rollback()
             db.session.remove()
-            _empty_tables()
+            empty_tables()
             clock.set(NOW)
 
         # The world as committed ---------------------------------------------------------

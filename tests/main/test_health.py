@@ -24,7 +24,7 @@ def test_the_health_check_carries_the_security_headers_of_every_page(client):
 
 def test_the_pool_s_ping_is_the_only_round_trip(app, client):
     """No statement, no session: the ping of the pooled connection it takes out is the check."""
-    assert db.engine.pool._pre_ping  # every configuration pings the connections it hands out
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]  # every configuration pings what it hands out
     with count_queries() as counter:
         assert client.get("/healthz").status_code == 200
     assert counter.statements == []
