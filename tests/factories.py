@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from lms import clock as app_clock
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session
 from lms.enrolment.models import Enrolment, EnrolmentStatus
@@ -182,6 +183,8 @@ def add_enrolment(cohort: Cohort, user: User, status: EnrolmentStatus = Enrolmen
         fields.setdefault("created_at", at)
         if status != EnrolmentStatus.WAITLISTED:
             fields.setdefault("enrolled_at", at)
+    if status == EnrolmentStatus.COMPLETED:
+        fields.setdefault("completed_at", at or app_clock.now())  # as the completion service sets it
     if status == EnrolmentStatus.OFFERED:
         for name, value in offer_fields(cohort).items():
             fields.setdefault(name, value)
