@@ -39,15 +39,22 @@ class ModuleProgress:
     done_lesson_ids: set[int]
     quiz_passed: bool
     with_quiz: bool | None = None  # known from a query; None: look at the module's questions
+    known_lesson_ids: tuple[int, ...] | None = None  # known from a query; None: the module's lessons
 
+    @cached_property
+    def lesson_ids(self) -> tuple[int, ...]:
+        """The module's lessons, in their order."""
+        if self.known_lesson_ids is not None:
+            return self.known_lesson_ids
+        return tuple(lesson.id for lesson in self.module.lessons)
 
     @property
     def lessons_total(self) -> int:
-        return len(self.module.lessons)
+        return len(self.lesson_ids)
 
     @cached_property  # the pages ask often; the facts do not change once gathered
     def lessons_done(self) -> int:
-        return sum(1 for lesson in self.module.lessons if lesson.id in self.done_lesson_ids)
+        return sum(1 for lesson_id in self.lesson_ids if lesson_id in self.done_lesson_ids)
 
     @property
     def has_quiz(self) -> bool:
@@ -77,12 +84,9 @@ class ModuleProgress:
     def quiz_needed(self) -> bool:
         return self.has_quiz and not self.quiz_passed
 
-    def next_lesson(self):
+    def next_lesson_id(self) -> int | None:
         """The first lesson not done yet, else None."""
-        for lesson in self.module.lessons:
-            if lesson.id not in self.done_lesson_ids:
-                return lesson
-        return None
+        return next((lesson_id for lesson_id in self.lesson_ids if lesson_id not in self.done_lesson_ids), None)
 
 
 @dataclass
@@ -158,10 +162,9 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
         return {}
     user_ids = {e.user_id for e in enrolments}
     programme_ids = {e.programme_id for e in enrolments}
-    lesson_ids = {lesson.id for e in enrolments for m in e.programme.modules for lesson in m.lessons}
     module_ids = {m.id for e in enrolments for m in e.programme.modules}
 
-    facts = learning_facts(user_ids, module_ids, lesson_ids)
+    facts = learning_facts(user_ids, module_ids)
     done: dict[int, set[int]] = defaultdict(set)
     for user_id, lesson_id in facts.lessons_done:
         done[user_id].add(lesson_id)
@@ -175,7 +178,7 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
         for module in enrolment.programme.modules:
             progress.modules.append(
                 ModuleProgress(module, user_done, (enrolment.user_id, module.id) in facts.quizzes_passed,
-                               module.id in facts.modules_with_quiz)
+                               module.id in facts.modules_with_quiz, facts.lessons_of.get(module.id, ()))
             )
         for session in enrolment.cohort.sessions:
             progress.sessions.append(_session_progress(enrolment, session, attendances, now))

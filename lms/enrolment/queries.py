@@ -17,10 +17,11 @@ from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import fmt_datetime, local_to_utc, to_local
-from lms.programmes.models import Module, Programme
+from lms.programmes.models import Programme
 
-# A programme's modules with their lessons in one statement (a module has a handful of lessons).
-PROGRAMME_CONTENT = joinedload(Enrolment.programme).selectinload(Programme.modules).joinedload(Module.lessons)
+# A programme's modules, for progress (lms/completion), which asks for their lessons and quizzes
+# as plain rows (lms.learning.services.learning_facts).
+PROGRAMME_CONTENT = joinedload(Enrolment.programme).selectinload(Programme.modules)
 
 # Enrolments that count for a coach who may not enrol in the programme again.
 TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
@@ -210,7 +211,7 @@ def coach_enrolments(user: User, *, fresh: bool = False) -> list[Enrolment]:
     """The coach's own enrolments (pending to completed), newest first, with what their pages show.
 
     Each with its cohort, the cohort's region and sessions, and the programme with its modules
-    and lessons (what progress looks at, lms/completion). The start page's panels share this
+    (what progress looks at, lms/completion). The start page's panels share this
     one load per request; ``fresh`` loads again, after a change in the same request.
     """
     kept = g.get("coach_enrolments")

@@ -178,40 +178,51 @@ def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tu
 
 @dataclass(frozen=True)
 class LearningFacts:
-    """What some coaches did in some modules, and which of those modules have a quiz."""
+    """What some coaches did in some modules, and what those modules hold."""
 
     lessons_done: set[tuple[int, int]]  # (user id, lesson id)
     quizzes_passed: set[tuple[int, int]]  # (user id, module id)
     modules_with_quiz: set[int]
+    lessons_of: dict[int, tuple[int, ...]]  # module id: its lessons' ids, in their order
 
 
-def learning_facts(user_ids: Iterable[int], module_ids: Iterable[int], lesson_ids: Iterable[int]) -> LearningFacts:
-    """``lessons_done``, ``quizzes_passed`` and the modules that have questions, in one statement."""
-    user_ids, module_ids, lesson_ids = set(user_ids), set(module_ids), set(lesson_ids)
-    facts = LearningFacts(set(), set(), set())
+def learning_facts(user_ids: Iterable[int], module_ids: Iterable[int]) -> LearningFacts:
+    """The lessons of these modules and which have a quiz; the lessons these coaches did and the
+    quizzes they passed: all in one statement, as plain rows (no Lesson objects)."""
+    user_ids, module_ids = set(user_ids), set(module_ids)
     if not module_ids:
-        return facts
+        return LearningFacts(set(), set(), set(), {})
+    none = sa.literal_column("0")
     parts = [
-        sa.select(sa.literal_column("'quiz'"), sa.literal_column("0"), QuizQuestion.module_id)
+        sa.select(sa.literal_column("'quiz'"), none, QuizQuestion.module_id, none)
         .where(QuizQuestion.module_id.in_(module_ids)).distinct(),
+        sa.select(sa.literal_column("'of'"), Lesson.module_id, Lesson.id, Lesson.position)
+        .where(Lesson.module_id.in_(module_ids)),
     ]
     if user_ids:
         parts.append(
-            sa.select(sa.literal_column("'passed'"), QuizAttempt.user_id, QuizAttempt.module_id).distinct()
+            sa.select(sa.literal_column("'passed'"), QuizAttempt.user_id, QuizAttempt.module_id, none).distinct()
             .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
                    QuizAttempt.is_passed.is_(True))
         )
-        if lesson_ids:
-            parts.append(
-                sa.select(sa.literal_column("'lesson'"), LessonCompletion.user_id, LessonCompletion.lesson_id)
-                .where(LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))
-            )
-    sets = {"quiz": None, "passed": facts.quizzes_passed, "lesson": facts.lessons_done}
-    for kind, user_id, item_id in db.session.execute(sa.union_all(*parts)):
+        parts.append(
+            sa.select(sa.literal_column("'lesson'"), LessonCompletion.user_id, LessonCompletion.lesson_id, none)
+            .join(Lesson, LessonCompletion.lesson_id == Lesson.id)
+            .where(LessonCompletion.user_id.in_(user_ids), Lesson.module_id.in_(module_ids))
+        )
+    facts = LearningFacts(set(), set(), set(), {})
+    lessons: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    pairs = {"passed": facts.quizzes_passed, "lesson": facts.lessons_done}
+    for kind, first, second, position in db.session.execute(sa.union_all(*parts)):
         if kind == "quiz":
-            facts.modules_with_quiz.add(item_id)
+            facts.modules_with_quiz.add(second)
+        elif kind == "of":
+            lessons[first].append((position, second))
         else:
-            sets[kind].add((user_id, item_id))
+            pairs[kind].add((first, second))
+    # As Module.lessons orders them: by position, then id.
+    facts.lessons_of.update({module_id: tuple(lesson_id for _p, lesson_id in sorted(items))
+                             for module_id, items in lessons.items()})
     return facts
 
 

@@ -194,3 +194,22 @@ def test_start_page_panel_for_coaches(client, auth, course, make_user, enrol, at
     page = client.get("/").get_data(as_text=True)
     assert 'id="panel-learning-progress"' in page
     assert "0 van 2 modules gedaan" in page and "1 van 3 bijeenkomsten bijgewoond" in page
+
+
+def test_what_is_needed_links_the_first_lesson_not_done_in_the_module_s_order(client, auth, course, upcoming,
+                                                                               make_user, enrol):
+    """The lessons' order is their position, not their ids: after the lessons of module 1 change
+    places, the link goes to the lesson that now comes first."""
+    first, second = course["m1"].lessons
+    first.position, second.position = second.position, first.position  # the second lesson now comes first
+    coach = make_user(Role.COACH)
+    enrol(upcoming, coach)
+    db.session.commit()
+    auth.login(coach)
+    page = client.get("/learn").get_data(as_text=True)
+    assert f'href="/learn/lessons/{second.id}">{course["m1"].title}</a>' in page
+    db.session.add(LessonCompletion(user_id=coach.id, lesson_id=second.id, completed_at=NOW))
+    db.session.commit()
+    page = client.get("/learn").get_data(as_text=True)
+    assert f'href="/learn/lessons/{first.id}">{course["m1"].title}</a>' in page
+    assert "1 van 2 lessen gedaan" in page
