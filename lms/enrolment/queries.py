@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStat
 from lms.extensions import db
 from lms.i18n import fmt_datetime, local_to_utc, to_local
 from lms.programmes.models import Programme
+from lms.regions.models import Municipality, Organisation
 
 # A programme's modules, for progress (lms/completion), which asks for their lessons and quizzes
 # as plain rows (lms.learning.services.learning_facts).
@@ -149,18 +151,48 @@ ROSTER_ORDER = (EnrolmentStatus.PENDING, EnrolmentStatus.OFFERED, EnrolmentStatu
                 EnrolmentStatus.COMPLETED, EnrolmentStatus.WAITLISTED)
 
 
-def roster(cohort: Cohort) -> dict[EnrolmentStatus, list[Enrolment]]:
-    """The cohort's people by status, with organisation and municipality, in one query."""
-    rows = db.session.execute(
-        sa.select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ROSTER_ORDER))
-        .options(*_people(), joinedload(Enrolment.user).joinedload(User.organisation),
-                 joinedload(Enrolment.user).joinedload(User.municipality))
-        .order_by(Enrolment.waitlist_position.nulls_first(), Enrolment.created_at, Enrolment.id)
-    ).scalars().all()
-    groups: dict[EnrolmentStatus, list[Enrolment]] = {status: [] for status in ROSTER_ORDER}
-    for enrolment in rows:
-        groups[enrolment.status].append(enrolment)
+@dataclass(frozen=True)
+class RosterEntry:
+    """One line of the roster: an enrolment and what the roster shows of its coach."""
+
+    id: int
+    status: EnrolmentStatus
+    is_overbooked: bool
+    waitlist_position: int | None
+    offer_expires_at: datetime | None
+    enrolled_at: datetime | None
+    created_at: datetime
+    name: str
+    email: str
+    registration_number: str | None
+    organisation: str | None
+    municipality: str | None
+
+    @property
+    def since(self) -> datetime:
+        """Enrolled since, or on the list since (a waitlisted coach was never enrolled)."""
+        return self.enrolled_at or self.created_at
+
+
+_ROSTER = (
+    sa.select(Enrolment.id, Enrolment.status, Enrolment.is_overbooked, Enrolment.waitlist_position,
+              Enrolment.offer_expires_at, Enrolment.enrolled_at, Enrolment.created_at,
+              User.name, User.email, User.registration_number, Organisation.name, Municipality.name)
+    .join(User, Enrolment.user_id == User.id)
+    .outerjoin(Organisation, User.organisation_id == Organisation.id)
+    .outerjoin(Municipality, User.municipality_id == Municipality.id)
+    .order_by(Enrolment.waitlist_position.nulls_first(), Enrolment.created_at, Enrolment.id)
+)
+
+
+def roster(cohort: Cohort) -> dict[EnrolmentStatus, list[RosterEntry]]:
+    """The cohort's people by status, with organisation and municipality, in one query of plain rows."""
+    groups: dict[EnrolmentStatus, list[RosterEntry]] = {status: [] for status in ROSTER_ORDER}
+    for row in db.session.execute(
+        _ROSTER.where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(ROSTER_ORDER))
+    ):
+        entry = RosterEntry(*row)
+        groups[entry.status].append(entry)
     return groups
 
 
@@ -168,13 +200,12 @@ def roster_csv(cohort: Cohort) -> str:
     writer = CsvWriter()  # lms/csv.py: Excel's BOM and ";", formulas neutralised
     writer.writerow([_("Name"), _("Email address"), _("Organisation"), _("Municipality"), _("Status"),
                      _("Waitlist number"), _("Registration number"), _("Enrolled on")])
-    for status, enrolments in roster(cohort).items():
-        for e in enrolments:
+    for status, entries in roster(cohort).items():
+        for e in entries:
             writer.writerow([
-                e.user.name, e.user.email, e.user.organisation.name if e.user.organisation else "",
-                e.user.municipality.name if e.user.municipality else "", str(STATUS_LABELS[status]),
-                e.waitlist_position if e.is_waitlisted else "", e.user.registration_number or "",
-                (e.enrolled_at or e.created_at).date().isoformat(),
+                e.name, e.email, e.organisation or "", e.municipality or "", str(STATUS_LABELS[status]),
+                e.waitlist_position if status == EnrolmentStatus.WAITLISTED else "", e.registration_number or "",
+                e.since.date().isoformat(),
             ])
     return writer.getvalue()
 
