@@ -257,6 +257,22 @@ def peak_memory_mib(pid: int) -> float:
     return 0.0
 
 
+def helper_memory(workers: list[int]) -> dict[str, list[float]]:
+    """Peak memory of the workers' own children, by kind: the PDF helper (lms/helper_process.py)
+    and the resource tracker multiprocessing starts with it."""
+    found: dict[str, list[float]] = {}
+    for worker in workers:
+        for pid in worker_pids(worker):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            kind = ("resource tracker" if b"resource_tracker" in command else
+                    "PDF helper" if b"spawn_main" in command else command.split(b"\0")[0].decode())
+            found.setdefault(kind, []).append(peak_memory_mib(pid))
+    return found
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -480,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         pdf_first = first_renders(base, staff_cookie, fresh_certificates)
         measure(wrk, base, pages, clients, args.seconds, results)
         memory = {pid: peak_memory_mib(pid) for pid in worker_pids(server.pid)}
+        helpers = helper_memory(list(memory))
     finally:
         stop(server)
 
@@ -492,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"two servers: one alone {cluster_result['single']:.1f} req/s, both {cluster_result['both']:.1f} req/s; "
               f"40 wrong passwords at once: {cluster_result['login']}", flush=True)
 
-    report = render(results, statements, memory, clients, args, data, database_version, built, pdf_first,
+    report = render(results, statements, memory, helpers, clients, args, data, database_version, built, pdf_first,
                     cluster_result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -559,7 +576,7 @@ def targets(results, statements, memory, clients, pdf_first, cluster_result) -> 
     return rows
 
 
-def render(results, statements, memory, clients, args, data, database_version, built, pdf_first,
+def render(results, statements, memory, helpers, clients, args, data, database_version, built, pdf_first,
            cluster_result) -> str:
     lean = results[LEAN]
     hello = results[HELLO]
@@ -593,6 +610,11 @@ def render(results, statements, memory, clients, args, data, database_version, b
     lines += ["", f"Certificate PDF, first request of {len(pdf_first)} certificates: "
               + ", ".join(f"{t:.0f}" for t in pdf_first) + " ms.", "",
               "Peak memory per worker (VmHWM): " + ", ".join(f"{mib:.0f} MiB" for mib in memory.values()), ""]
+    if helpers:
+        lines += ["Peak memory of the workers' helper processes (VmHWM; each worker starts one for the PDFs it "
+                  "serves, not counted as a worker): " + "; ".join(
+                      f"{kind} " + ", ".join(f"{mib:.0f}" for mib in peaks) + " MiB" for kind, peaks in helpers.items()),
+                  ""]
     if cluster_result:
         lines += [f"Two app servers (separate gunicorn masters with one worker each, one PostgreSQL, one Redis for the "
                   f"rate limits), catalogue at 4 clients each: one alone {cluster_result['single']:.1f} req/s, both at "

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+import helper.pdf
 from lms import clock
 from lms.caching import RenderedCache
 from lms.certificates.facts import certified
@@ -23,11 +24,10 @@ from lms.certificates.models import Certificate, CertificateStatus
 from lms.certificates.services import status_of
 from lms.config import BASE_DIR
 from lms.extensions import db
+from lms.helper_process import HelperProcess
 from lms.mail import attachment_maker
 from lms.urls import external_url
 
-# WeasyPrint reports every rendering step at INFO; that is noise in the app's log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 # The image types a logo or signature may be, by file extension (WeasyPrint reads them all).
@@ -44,25 +44,15 @@ def qr_svg(url: str, label: str) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 
 
+# Certificate PDFs are rendered in a helper process, so that no web worker holds WeasyPrint
+# (lms/helper_process.py). It answers well within gunicorn's 30-second worker timeout, or the
+# request gets an error instead of the worker being killed.
+PDF_HELPER = HelperProcess("PDF helper", timeout=20)
+
+
 def html_to_pdf(html: str, stylesheet: str) -> bytes:
-    """A tagged PDF (PDF/UA-1) from HTML and CSS; the page size comes from the CSS.
-
-    WeasyPrint embeds (subsets of) every font it uses, so the text reads the same
-    everywhere and can be copied and searched.
-
-    Nothing is fetched while rendering: only data: URIs are allowed, so text a user
-    typed can never make the renderer reach the network or the file system.
-    """
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    document = HTML(string=html, url_fetcher=fetcher, base_url=None)
-    return document.write_pdf(
-        stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)],
-        pdf_variant="pdf/ua-1",
-        pdf_tags=True,
-    )
+    """A tagged PDF (PDF/UA-1) from HTML and CSS, rendered by WeasyPrint in the PDF helper (helper/pdf.py)."""
+    return PDF_HELPER.call(helper.pdf.render, html, stylesheet)
 
 
 def verify_url(certificate: Certificate) -> str:

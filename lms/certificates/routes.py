@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, make_response, request, url_for
@@ -43,10 +44,12 @@ from lms.certificates.services import (
     status_of,
 )
 from lms.extensions import db
+from lms.helper_process import HelperUnavailable
 from lms.htmx import redirect_to, render
 from lms.panels import panel
 from lms.web import perform
 
+log = logging.getLogger(__name__)
 VERIFY_ENDPOINTS = {"certificates.verify", "certificates.verify_form", "certificates.openbadge"}
 
 
@@ -120,7 +123,11 @@ def show(certificate_id: int):
 @login_required
 def pdf(certificate_id: int):
     certificate = _visible_or_404(certificate_id)
-    response = make_response(certificate_pdf(certificate, clock.now()))
+    try:
+        response = make_response(certificate_pdf(certificate, clock.now()))
+    except HelperUnavailable:
+        log.exception("certificate %s: no PDF", certificate.id)
+        abort(503)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{certificate.pdf_filename}"'
     return response

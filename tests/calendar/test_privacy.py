@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import os
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from lms.calendar.privacy import FeedTokenFilter, install_log_redaction, redact
-from tests.mailbox import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import gunicorn
 
 
 def test_redact_keeps_the_rest_of_the_line():
@@ -76,35 +68,6 @@ def test_install_is_idempotent():
         assert sum(isinstance(f, FeedTokenFilter) for f in logging.getLogger(name).filters) == 1
 
 
-@contextlib.contextmanager
-def gunicorn(tmp_path, app_spec: str, *, env: dict | None = None, pythonpath: Path | None = None):
-    """Gunicorn as in production, started in the repository root so that it reads gunicorn.conf.py."""
-    port = free_port()
-    logs = {"access": tmp_path / "access.log", "error": tmp_path / "error.log"}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-               "--access-logfile", str(logs["access"]), "--error-logfile", str(logs["error"])]
-    if pythonpath:
-        command += ["--pythonpath", str(pythonpath)]
-    process = subprocess.Popen(command + [app_spec], cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("gunicorn exited: " + (logs["error"].read_text() if logs["error"].exists() else ""))
-                time.sleep(0.1)
-        yield base, logs
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def test_gunicorn_conf_redacts_the_access_log_of_any_app(tmp_path):
     """gunicorn.conf.py alone, with a bare WSGI app that never runs create_app."""
     (tmp_path / "bareapp.py").write_text(
@@ -113,7 +76,7 @@ def test_gunicorn_conf_redacts_the_access_log_of_any_app(tmp_path):
         "    return [b'ok']\n"
     )
     token = "G" * 43
-    with gunicorn(tmp_path, "bareapp:app", pythonpath=tmp_path) as (base, logs):
+    with gunicorn(tmp_path, "bareapp:app", pythonpath=tmp_path) as (base, logs, _server):
         urllib.request.urlopen(f"{base}/calendar/{token}.ics", timeout=5).read()
     access = logs["access"].read_text()
     assert token not in access
@@ -129,7 +92,7 @@ def test_gunicorn_serving_the_app_keeps_tokens_out_of_its_logs(app, coach, token
         "SESSION_COOKIE_SECURE": "false",
         "MAIL_BACKEND": "none",
     }
-    with gunicorn(tmp_path, "wsgi:app", env=env) as (base, logs):
+    with gunicorn(tmp_path, "wsgi:app", env=env) as (base, logs, _server):
         with urllib.request.urlopen(f"{base}/calendar/{token}.ics", timeout=5) as response:
             assert response.status == 200 and b"BEGIN:VCALENDAR" in response.read()
         with pytest.raises(urllib.error.HTTPError):
