@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 
 from lms.auth.models import PasswordResetToken, Role, User
-from lms.auth.passwords import hash_password, is_common, verify_password
+from lms.auth.passwords import hash_password, is_common, needs_rehash, verify_password
 from lms.auth.services import (
     AccountError,
     authenticate,
@@ -23,10 +24,23 @@ from tests.factories import PASSWORD
 def test_password_hash_is_argon2id_at_production_strength(app):
     app.config["PASSWORD_HASH_PROFILE"] = "production"  # the suite's cheap profile is for its logins only
     hashed = hash_password("een lange zin als wachtwoord")
-    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")  # OWASP's first recommendation
     assert verify_password(hashed, "een lange zin als wachtwoord")
     assert not verify_password(hashed, "iets anders")
     assert not verify_password(None, "wat dan ook")
+    assert not needs_rehash(hashed)
+
+
+def test_a_hash_of_the_earlier_64_mib_profile_still_verifies_and_is_replaced_at_login(app, client, make_user):
+    app.config["PASSWORD_HASH_PROFILE"] = "production"
+    coach = make_user(Role.COACH)
+    coach.password_hash = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    db.session.commit()
+    assert needs_rehash(coach.password_hash)
+    response = client.post("/login", data={"email": coach.email, "password": PASSWORD})
+    assert response.status_code == 303
+    db.session.refresh(coach)
+    assert coach.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "wachtwoord", "Welkom01", "qwertyuiop"])
