@@ -106,7 +106,10 @@ def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Att
         .where(
             Attendance.user_id.in_(user_ids),
             Cohort.programme_id.in_(programme_ids),
-            Session.status != SessionStatus.CANCELLED,
+            # Written into the statement, not bound: a prepared statement's generic plan cannot
+            # tell how few sessions a bound "status <> $n" keeps, and then walks every session
+            # of the country once per attendance lookup (2.5 ms here, growing with the data).
+            Session.status != sa.literal(SessionStatus.CANCELLED, Session.status.type, literal_execute=True),
         )
         .order_by(Session.starts_at, Session.id)
     ):
