@@ -20,7 +20,7 @@ their calendar, ``METHOD:CANCEL`` takes cancelled ones out (``Invitation``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
@@ -98,9 +98,18 @@ _SOURCES = (
 _PATHS = {Session: (), Cohort: ("cohort",), Programme: ("cohort", "programme")}
 
 
-def facts_query(*criteria) -> sa.Select:
-    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: rows, not objects."""
-    columns = [column.label(name) for name, column in zip(SessionFacts._fields, _SOURCES, strict=True)]
+def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None, raw: bool = False) -> sa.Select:
+    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: rows, not objects.
+
+    ``sees_video`` adds a last column: whether the reader may see the session's video link.
+    ``raw`` selects every column as the driver gives it, unconverted (``raw_facts`` converts
+    such a row): converting the datetimes and enums of two hundred rows costs more than
+    fetching them, and a feed that has not changed is recognised by its raw values alone.
+    """
+    named = list(zip(SessionFacts._fields, _SOURCES, strict=True))
+    if sees_video is not None:
+        named.append(("sees_video", sees_video))
+    columns = [(sa.type_coerce(column, sa.types.NullType()) if raw else column).label(name) for name, column in named]
     return (
         sa.select(*columns)
         .select_from(Session)
@@ -109,6 +118,22 @@ def facts_query(*criteria) -> sa.Select:
         .where(*criteria)
         .order_by(Session.starts_at, Session.id)
     )
+
+
+def raw_facts(dialect: sa.Dialect) -> Callable[[Sequence], tuple[SessionFacts, bool]]:
+    """Converts a row of ``facts_query(raw=True)`` as a typed query would: (its facts, whether the reader sees its video)."""
+    # The columns' own conversions, as SQLAlchemy applies them to a typed row on this database.
+    steps = [(n, convert) for n, convert in enumerate(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _SOURCES) if convert]
+    width = len(_SOURCES)
+
+    def convert(row: Sequence) -> tuple[SessionFacts, bool]:
+        values = list(row[:width])
+        for n, step in steps:
+            values[n] = step(values[n])
+        return SessionFacts._make(values), len(row) > width and bool(row[width])
+
+    return convert
 
 
 def facts_of(session: Session) -> SessionFacts:
@@ -310,7 +335,12 @@ _RENDERED = RenderedCache(size=64)  # some 50 KB each
 
 def render(view: CalendarView, digest: str | None = None) -> bytes:
     """The file's bytes: kept ones for the same ``digest`` (``view.digest()`` when not given), or rendered."""
-    return _RENDERED.get_or_render(digest or view.digest(), lambda: _render(view))
+    return rendered(digest or view.digest(), lambda: view)
+
+
+def rendered(digest: str, view: Callable[[], CalendarView]) -> bytes:
+    """The bytes kept for ``digest``, or those of ``view()`` (whose digest it is), rendered and kept."""
+    return _RENDERED.get_or_render(digest, lambda: _render(view()))
 
 
 # The files -----------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 import pytest
 
-from lms.calendar import services
+from lms.calendar import feeds, services
 from lms.cohorts import ical
 from lms.cohorts.models import SessionStatus
 from lms.enrolment.models import EnrolmentStatus
@@ -25,8 +25,23 @@ def renders(monkeypatch):
         return real(view)
 
     ical._RENDERED.clear()
+    feeds._DIGESTS.clear()
     monkeypatch.setattr(ical, "_render", counting)
     return rendered
+
+
+@pytest.fixture
+def views(monkeypatch):
+    """The views made during the test."""
+    made = []
+    real = ical.calendar_view
+
+    def counting(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(ical, "calendar_view", counting)
+    return made
 
 
 @pytest.fixture
@@ -51,6 +66,27 @@ def test_a_second_fetch_returns_the_same_bytes_without_rendering(client, world, 
     assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
     assert len(renders) == 1
     assert second.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_a_feed_fetched_again_makes_no_view_and_a_new_process_makes_the_same_one(client, world, renders, views):
+    path = world["paths"]["coach"]
+    first = client.get(path)
+    again = client.get(path)
+    assert len(views) == 1 and len(renders) == 1  # the second fetch: its query and a hash
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    feeds._DIGESTS.clear()
+    ical._RENDERED.clear()  # as in another worker process: nothing kept
+    elsewhere = client.get(path)
+    assert len(views) == 2 and elsewhere.headers["ETag"] == first.headers["ETag"] and elsewhere.data == first.data
+
+
+def test_bytes_no_longer_kept_are_made_again_from_the_rows(client, world, renders, views):
+    path = world["paths"]["coach"]
+    first = client.get(path)
+    ical._RENDERED.clear()  # the digest is remembered, the bytes were evicted
+    again = client.get(path)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(views) == 2 and len(renders) == 2
 
 
 def test_if_none_match_is_a_304_before_anything_is_rendered(client, world, renders):
@@ -139,6 +175,11 @@ def test_feeds_read_the_same_sessions_and_facts_as_the_objects_give(app, world):
     facts = services.personal_feed(coach, FEED_NOW)
     sessions = services.personal_sessions(coach, FEED_NOW)
     assert facts == [ical.facts_of(s) for s in sessions] and len(facts) == len(world["cohort"].sessions)
+    # The feed's own query takes the columns unconverted and converts them as the typed query does.
+    found = services.find_token(world["paths"]["coach"].removeprefix("/calendar/").removesuffix(".ics"))
+    rows = services.personal_feed_rows(found, FEED_NOW).facts()
+    assert [item for item, _sees_video in rows] == facts
+    assert all(item.starts_at.tzinfo == timezone.utc and item.created_at.utcoffset() == timedelta(0) for item in facts)
     assert {f.id for f in services.regional_feed(world["other"].region, FEED_NOW)} == {
         s.id for s in services.regional_sessions(world["other"].region, FEED_NOW)}
 
