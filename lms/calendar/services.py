@@ -178,24 +178,13 @@ def _regional(region: Region):
     return Cohort.region_id == region.id, Cohort.status.in_(PUBLIC_COHORT), _in_feeds()
 
 
-def _facts(criteria, now: datetime) -> list[SessionFacts]:
-    # Through the connection: plain rows, none of the ORM's loading machinery.
-    rows = db.session.connection().execute(facts_query(*criteria), _since(now)).all()
-    return [SessionFacts._make(row) for row in rows]
-
-
 def personal_sessions(user: User, now: datetime) -> list[Session]:
     """The sessions of the user's feed, as objects (the subscribe page lists them)."""
     return list(db.session.execute(_sessions(*_personal(user.id, user.is_staff)), _since(now)).scalars())
 
 
-def personal_feed(user: User, now: datetime) -> list[SessionFacts]:
-    """The same sessions as rows of what their events show."""
-    return _facts(_personal(user.id, user.is_staff), now)
-
-
 class FeedRows(NamedTuple):
-    """A feed's rows as the database gave them (``ical.facts_query(raw=True)``)."""
+    """A feed's rows as the database gave them (``ical.facts_query``)."""
 
     rows: list[tuple]
     dialect: sa.Dialect
@@ -219,7 +208,7 @@ def _personal_feed_query(is_staff: bool) -> sa.Select:
         sees_video = sa.true()
     else:
         sees_video = Session.cohort_id.in_(sa.union(_enrolled_cohorts(user_id, SEES_VIDEO), _taught_cohorts(user_id)))
-    return facts_query(*_personal(user_id, is_staff), sees_video=sees_video, raw=True)
+    return facts_query(*_personal(user_id, is_staff), sees_video=sees_video)
 
 
 def personal_feed_rows(subscriber: Subscriber, now: datetime) -> FeedRows:
@@ -232,14 +221,9 @@ def regional_sessions(region: Region, now: datetime) -> list[Session]:
     return list(db.session.execute(_sessions(*_regional(region)), _since(now)).scalars())
 
 
-def regional_feed(region: Region, now: datetime) -> list[SessionFacts]:
-    """The region's sessions as rows of what their events show."""
-    return _facts(_regional(region), now)
-
-
 def regional_feed_rows(region: Region, now: datetime) -> FeedRows:
     """The rows of the region's feed (nobody sees video links there)."""
-    return _raw(facts_query(*_regional(region), raw=True), _since(now))
+    return _raw(facts_query(*_regional(region)), _since(now))
 
 
 def region_by_slug(slug: str) -> Region | None:

@@ -98,20 +98,19 @@ _SOURCES = (
 _PATHS = {Session: (), Cohort: ("cohort",), Programme: ("cohort", "programme")}
 
 
-def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None, raw: bool = False) -> sa.Select:
-    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: rows, not objects.
+def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None) -> sa.Select:
+    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: raw rows, not objects.
 
+    Every column comes as the driver gives it, unconverted (``raw_facts`` converts a row):
+    converting the datetimes and enums of two hundred rows costs more than fetching them,
+    and a feed that has not changed is recognised by its raw values alone.
     ``sees_video`` adds a last column: whether the reader may see the session's video link.
-    ``raw`` selects every column as the driver gives it, unconverted (``raw_facts`` converts
-    such a row): converting the datetimes and enums of two hundred rows costs more than
-    fetching them, and a feed that has not changed is recognised by its raw values alone.
     """
     named = list(zip(SessionFacts._fields, _SOURCES, strict=True))
     if sees_video is not None:
         named.append(("sees_video", sees_video))
-    columns = [(sa.type_coerce(column, sa.types.NullType()) if raw else column).label(name) for name, column in named]
     return (
-        sa.select(*columns)
+        sa.select(*(sa.type_coerce(column, sa.types.NullType()).label(name) for name, column in named))
         .select_from(Session)
         .join(Session.cohort)
         .join(Cohort.programme)
@@ -121,8 +120,8 @@ def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None, raw
 
 
 def raw_facts(dialect: sa.Dialect) -> Callable[[Sequence], tuple[SessionFacts, bool]]:
-    """Converts a row of ``facts_query(raw=True)`` as a typed query would: (its facts, whether the reader sees its video)."""
-    # The columns' own conversions, as SQLAlchemy applies them to a typed row on this database.
+    """Converts a row of ``facts_query`` as a typed query would: (its facts, whether the reader sees its video)."""
+    # Each column's own conversion, as SQLAlchemy would apply it on this database.
     steps = [(n, convert) for n, convert in enumerate(
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _SOURCES) if convert]
     width = len(_SOURCES)
