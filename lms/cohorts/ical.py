@@ -36,6 +36,7 @@ from icalendar import Calendar, Conference, Event, vCalAddress, vDuration
 from lms.caching import RenderedCache
 from lms.cohorts.ical_timezone import vtimezone
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, installation_host, session_uid
+from lms.db import UTCDateTime, from_utc_text, utc_text
 from lms.programmes.models import Programme, SessionKind
 from lms.urls import external_url
 
@@ -101,16 +102,16 @@ _PATHS = {Session: (), Cohort: ("cohort",), Programme: ("cohort", "programme")}
 def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None) -> sa.Select:
     """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: raw rows, not objects.
 
-    Every column comes as the driver gives it, unconverted (``raw_facts`` converts a row):
-    converting the datetimes and enums of two hundred rows costs more than fetching them,
-    and a feed that has not changed is recognised by its raw values alone.
+    The columns come unconverted, the datetimes as UTC text (``raw_facts`` converts a row):
+    converting two hundred rows' datetimes and enums costs more than fetching them, and a
+    feed that has not changed is recognised by its raw values alone.
     ``sees_video`` adds a last column: whether the reader may see the session's video link.
     """
     named = list(zip(SessionFacts._fields, _SOURCES, strict=True))
     if sees_video is not None:
         named.append(("sees_video", sees_video))
     return (
-        sa.select(*(sa.type_coerce(column, sa.types.NullType()).label(name) for name, column in named))
+        sa.select(*(_raw(column).label(name) for name, column in named))
         .select_from(Session)
         .join(Session.cohort)
         .join(Cohort.programme)
@@ -119,11 +120,17 @@ def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None) -> 
     )
 
 
+def _raw(column):
+    return utc_text(column) if isinstance(column.type, UTCDateTime) else sa.type_coerce(column, sa.types.NullType())
+
+
 def raw_facts(dialect: sa.Dialect) -> Callable[[Sequence], tuple[SessionFacts, bool]]:
     """Converts a row of ``facts_query`` as a typed query would: (its facts, whether the reader sees its video)."""
     # Each column's own conversion, as SQLAlchemy would apply it on this database.
-    steps = [(n, convert) for n, convert in enumerate(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _SOURCES) if convert]
+    steps = [(n, from_utc_text if isinstance(column.type, UTCDateTime)
+              else column.type.dialect_impl(dialect).result_processor(dialect, None))
+             for n, column in enumerate(_SOURCES)]
+    steps = [(n, convert) for n, convert in steps if convert]
     width = len(_SOURCES)
 
     def convert(row: Sequence) -> tuple[SessionFacts, bool]:

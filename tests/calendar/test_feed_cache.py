@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -176,8 +177,17 @@ def _feed_facts(world, whose="coach"):
 
 
 def test_feeds_read_the_same_sessions_and_facts_as_the_objects_give(app, world):
-    # The feed's query takes the columns unconverted and converts them as the objects' loading does.
+    # The feed's query takes the columns unconverted (datetimes as UTC text) and converts them
+    # as the objects' loading does: to the microsecond, in UTC, with None for NULL.
+    world["session"].updated_at = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    world["session"].cancelled_at = datetime(2026, 2, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    db.session.commit()
+    db.session.expire_all()
     facts = _feed_facts(world)
+    [moved] = [f for f in facts if f.id == world["session"].id]
+    assert moved.updated_at == datetime(2026, 2, 3, 3, 5, 6, 789012, tzinfo=timezone.utc)
+    assert moved.cancelled_at == datetime(2026, 2, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    assert {f.cohort_cancelled_at for f in facts} == {None}
     sessions = services.personal_sessions(world["users"]["coach"], FEED_NOW)
     assert facts == [ical.facts_of(s) for s in sessions] and len(facts) == len(world["cohort"].sessions)
     assert all(f.starts_at.tzinfo == timezone.utc and f.created_at.utcoffset() == timedelta(0) for f in facts)
