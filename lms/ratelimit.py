@@ -12,6 +12,7 @@ of N attempts at once, across workers and servers, at most the limit get through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -50,9 +51,31 @@ def counter_engine() -> sa.engine.Engine:
     key = (os.getpid(), db.engine.url)  # a pool's connections never cross a fork
     engine = _COUNTER_ENGINES.get(key)
     if engine is None:
+        # Autocommit: every use is one statement, atomic by itself, so a BEGIN and a COMMIT
+        # would only add two round trips to every count.
         engine = _COUNTER_ENGINES[key] = sa.create_engine(db.engine.url, pool_size=5, max_overflow=10,
-                                                          pool_pre_ping=True)
+                                                          pool_pre_ping=True, isolation_level="AUTOCOMMIT")
     return engine
+
+
+@functools.cache
+def _increment(dialect: str) -> sa.Insert:
+    """Add ``amount`` to the counter ``key``, or start it when missing or expired; returns the count.
+
+    Built once per database: building this statement and its cache key cost more than running it.
+    """
+    table = RateLimitCounter.__table__
+    amount = sa.bindparam("amount", type_=sa.Integer)
+    now, expires_at = sa.bindparam("now", type_=sa.Float), sa.bindparam("expires_at", type_=sa.Float)
+    expired = table.c.expires_at <= now
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.values(key=sa.bindparam("counter"), count=amount, expires_at=expires_at).on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": sa.case((expired, amount), else_=table.c.count + amount),
+            "expires_at": sa.case((expired, expires_at), else_=table.c.expires_at),
+        },
+    ).returning(table.c.count)
 
 
 class DatabaseStorage(Storage):
@@ -70,24 +93,12 @@ class DatabaseStorage(Storage):
     def base_exceptions(self):
         return sa.exc.SQLAlchemyError
 
-    def _insert(self):
-        dialect = db.engine.dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(RateLimitCounter)
-
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = clock.timestamp()
-        table = RateLimitCounter.__table__
-        stmt = self._insert().values(key=key, count=amount, expires_at=now + expiry)
-        expired = table.c.expires_at <= now
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "count": sa.case((expired, amount), else_=table.c.count + amount),
-                "expires_at": sa.case((expired, now + expiry), else_=table.c.expires_at),
-            },
-        ).returning(table.c.count)
-        with counter_engine().begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
+        engine = counter_engine()
+        parameters = {"counter": key, "amount": amount, "now": now, "expires_at": now + expiry}
+        with engine.begin() as conn:
+            return int(conn.execute(_increment(engine.dialect.name), parameters).scalar_one())
 
     def get(self, key: str) -> int:
         with counter_engine().connect() as conn:

@@ -27,7 +27,7 @@ MOST = {
     "cohort roster": 6,
     "region dashboard": 8,
     "CSV export": 8,
-    "calendar feed (≈200 events)": 4,
+    "calendar feed (≈200 events)": 3,  # the rate-limit counter, the token with its owner, the sessions
     "certificate verification": 3,  # + the revocation list its Open Badge check reads (issue 21)
     "certificate PDF": 2,
     "enrol (POST)": 8,

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from lms import clock, ratelimit
 from lms.auth.access import staff_required
 from lms.calendar import bp
+from lms.calendar.feeds import CalendarFile, feed_file, view_file
 from lms.calendar.services import (
     all_regions,
     find_token,
@@ -22,15 +23,14 @@ from lms.calendar.services import (
     issue_token,
     may_see_session,
     may_see_video,
-    personal_feed,
+    personal_feed_rows,
     personal_sessions,
     record_use,
     region_by_slug,
-    regional_feed,
+    regional_feed_rows,
     revoke_token,
     toggle_follow,
     token_of,
-    video_cohort_ids,
 )
 from lms.cohorts import ical
 from lms.cohorts.ical import public_page_url
@@ -81,18 +81,17 @@ def _found(item, visible: bool = True):
     return item
 
 
-def _send(view: ical.CalendarView, *, cache: str, filename: str | None = None) -> Response:
-    """The file ``view`` describes, named by its digest (the ETag); a 304 before rendering when the client has it."""
-    digest = view.digest()
-    if request.if_none_match.contains_weak(digest):
+def _send(file: CalendarFile, *, cache: str, filename: str | None = None) -> Response:
+    """The file, named by its digest (the ETag); a 304 before rendering when the client has it."""
+    if request.if_none_match.contains_weak(file.digest):
         response = Response(status=304)
     else:
-        response = Response(ical.render(view, digest), mimetype="text/calendar")
+        response = Response(file.content(), mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = cache
-    response.set_etag(digest)
+    response.set_etag(file.digest)
     return response.make_conditional(request)
 
 
@@ -100,20 +99,17 @@ def _send(view: ical.CalendarView, *, cache: str, filename: str | None = None) -
 @_rate_limited
 def feed(token: str):
     """A person's own feed, found by the secret token in its URL."""
-    row = _found(find_token(token))
-    user = row.user
+    subscriber = _found(find_token(token))
     now = clock.now()
-    allowed = video_cohort_ids(user)
     platform = current_app.config["PLATFORM_NAME"]
-    with force_locale(user.locale):
-        view = ical.calendar_view(
-            personal_feed(user, now), page_url=ical.public_page_urls(),
+    with force_locale(subscriber.locale):
+        file = feed_file(
+            personal_feed_rows(subscriber, now),
             name=_("%(platform)s: my sessions", platform=platform),
             description=_("Your sessions at %(platform)s.", platform=platform),
-            show_video=lambda s: allowed is None or s.cohort_id in allowed,
         )
-    response = _send(view, cache="private, no-cache")
-    record_use(row, now)
+    response = _send(file, cache="private, no-cache")
+    record_use(subscriber, now)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -123,13 +119,13 @@ def feed(token: str):
 def region_feed(slug: str):
     """The public sessions of a region: no names, no video links."""
     region = _found(region_by_slug(slug))
-    view = ical.calendar_view(
-        regional_feed(region, clock.now()), page_url=ical.public_page_urls(),
+    file = feed_file(
+        regional_feed_rows(region, clock.now()),
         name=_("%(platform)s: %(region)s", platform=current_app.config["PLATFORM_NAME"], region=region.name),
         description=_("Training sessions for welzijnscoaches in %(region)s.", region=region.name),
         refresh=timedelta(hours=6),
     )
-    return _send(view, cache="public, max-age=900")
+    return _send(file, cache="public, max-age=900")
 
 
 @bp.get("/sessions/<int:session_id>.ics")
@@ -140,7 +136,7 @@ def session_ics(session_id: int):
     _found(item, item is not None and may_see_session(current_user, item))
     view = ical.session_view(item, show_video=may_see_video(current_user, item), page_url=public_page_url(item))
     # Private: the same URL answers with or without the video link, depending on who asks.
-    return _send(view, cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
+    return _send(view_file(view), cache="private, no-cache", filename=f"bijeenkomst-{item.id}.ics")
 
 
 # The subscribe page --------------------------------------------------------------------

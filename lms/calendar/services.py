@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, UserRole
 from lms.calendar.models import CalendarToken
-from lms.cohorts.ical import SessionFacts, facts_query
+from lms.cohorts.ical import SessionFacts, facts_query, raw_facts
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_follower, cohort_trainer
 from lms.enrolment.models import SEES_VIDEO, Enrolment, EnrolmentStatus, in_calendar
 from lms.extensions import db
@@ -74,46 +76,68 @@ def revoke_token(user: User) -> bool:
     return True
 
 
-def find_token(token: str) -> CalendarToken | None:
-    """The token row of an active user, or None for a bad, replaced or revoked token."""
-    if not TOKEN_RE.fullmatch(token or ""):
-        return None
-    return db.session.execute(
-        sa.select(CalendarToken)
-        .join(CalendarToken.user)
-        # The owner with their roles in the same query (the feed asks whether they are staff).
-        .options(contains_eager(CalendarToken.user).joinedload(User.role_grants),
-                 contains_eager(CalendarToken.user).lazyload(User.coordinated_regions))
+class Subscriber(NamedTuple):
+    """The owner of a feed token, as much as the feed needs: polled a lot, it loads no objects."""
+
+    token_id: int
+    last_used_at: datetime | None
+    user_id: int
+    locale: str
+    is_staff: bool
+
+
+@functools.cache
+def _owner_of_token() -> sa.Select:
+    # Built once, like the feed's own query: building and keying a statement costs more than running it.
+    is_staff = sa.exists().where(UserRole.user_id == User.id, UserRole.role.in_((Role.STAFF, Role.ADMIN)))
+    return (
+        sa.select(CalendarToken.id, CalendarToken.last_used_at, User.id, User.locale, is_staff)
+        .join(User, User.id == CalendarToken.user_id)
         .where(
-            CalendarToken.token_hash == hash_token(token),
+            CalendarToken.token_hash == sa.bindparam("token_hash"),
             User.is_active.is_(True),
             User.erased_at.is_(None),
         )
-    ).unique().scalar_one_or_none()
+    )
 
 
-def record_use(row: CalendarToken, now: datetime) -> None:
+def find_token(token: str) -> Subscriber | None:
+    """The owner of a token of an active user, or None for a bad, replaced or revoked token."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None
+    row = db.session.execute(_owner_of_token(), {"token_hash": hash_token(token)}).one_or_none()
+    return None if row is None else Subscriber._make(row)
+
+
+def record_use(subscriber: Subscriber, now: datetime) -> None:
     """Note that a calendar app fetched the feed, so the user can see the link works."""
-    if row.last_used_at is None or row.last_used_at < now - USE_RECORDED_EVERY:
-        row.last_used_at = now
+    if subscriber.last_used_at is None or subscriber.last_used_at < now - USE_RECORDED_EVERY:
+        db.session.execute(
+            sa.update(CalendarToken).where(CalendarToken.id == subscriber.token_id).values(last_used_at=now)
+        )
 
 
 # Which sessions --------------------------------------------------------------------------
 
 
-def _in_feeds(now: datetime):
-    """Not older than HISTORY, no drafts, and cancelled ones only for CANCELLED_KEPT."""
-    since = now - CANCELLED_KEPT
+def _since(now: datetime) -> dict[str, datetime]:
+    """The parameters of ``_in_feeds`` at ``now``."""
+    return {"ended_after": now - HISTORY, "cancelled_after": now - CANCELLED_KEPT}
+
+
+def _in_feeds():
+    """Not older than HISTORY, no drafts, and cancelled ones only for CANCELLED_KEPT (parameters: ``_since``)."""
+    ended_after, cancelled_after = sa.bindparam("ended_after"), sa.bindparam("cancelled_after")
     return sa.and_(
-        Session.ends_at >= now - HISTORY,
+        Session.ends_at >= ended_after,
         Cohort.status != CohortStatus.DRAFT,
         sa.or_(
             Session.status != SessionStatus.CANCELLED,
-            sa.func.coalesce(Session.cancelled_at, Session.updated_at) >= since,
+            sa.func.coalesce(Session.cancelled_at, Session.updated_at) >= cancelled_after,
         ),
         sa.or_(
             Cohort.status != CohortStatus.CANCELLED,
-            sa.func.coalesce(Cohort.cancelled_at, Cohort.updated_at) >= since,
+            sa.func.coalesce(Cohort.cancelled_at, Cohort.updated_at) >= cancelled_after,
         ),
     )
 
@@ -128,65 +152,78 @@ def _sessions(*criteria):
     )
 
 
-def _enrolled_cohorts(user: User, statuses):
-    return sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, Enrolment.status.in_(statuses))
+def _enrolled_cohorts(user_id, statuses):
+    return sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user_id, Enrolment.status.in_(statuses))
 
 
-def _taught_cohorts(user: User):
-    return sa.select(cohort_trainer.c.cohort_id).where(cohort_trainer.c.user_id == user.id)
+def _taught_cohorts(user_id):
+    return sa.select(cohort_trainer.c.cohort_id).where(cohort_trainer.c.user_id == user_id)
 
 
-def _followed_cohorts(user: User):
-    return sa.select(cohort_follower.c.cohort_id).where(cohort_follower.c.user_id == user.id)
+def _followed_cohorts(user_id):
+    return sa.select(cohort_follower.c.cohort_id).where(cohort_follower.c.user_id == user_id)
 
 
-def _personal(user: User, now: datetime):
+def _personal(user_id, is_staff: bool):
     """The user's sessions: active enrolments (coach), cohorts taught, cohorts followed (staff)."""
-    sources = [sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, in_calendar()),
-               _taught_cohorts(user)]
-    if user.is_staff:
-        sources.append(_followed_cohorts(user))
-    return Session.cohort_id.in_(sa.union(*sources)), _in_feeds(now)
+    sources = [sa.select(Enrolment.cohort_id).where(Enrolment.user_id == user_id, in_calendar()),
+               _taught_cohorts(user_id)]
+    if is_staff:
+        sources.append(_followed_cohorts(user_id))
+    return Session.cohort_id.in_(sa.union(*sources)), _in_feeds()
 
 
-def _regional(region: Region, now: datetime):
+def _regional(region: Region):
     """The public sessions of the region's published cohorts (drafts never)."""
-    return Cohort.region_id == region.id, Cohort.status.in_(PUBLIC_COHORT), _in_feeds(now)
-
-
-def _facts(criteria) -> list[SessionFacts]:
-    # Through the connection: plain rows, none of the ORM's loading machinery.
-    return [SessionFacts._make(row) for row in db.session.connection().execute(facts_query(*criteria)).all()]
+    return Cohort.region_id == region.id, Cohort.status.in_(PUBLIC_COHORT), _in_feeds()
 
 
 def personal_sessions(user: User, now: datetime) -> list[Session]:
     """The sessions of the user's feed, as objects (the subscribe page lists them)."""
-    return list(db.session.execute(_sessions(*_personal(user, now))).scalars())
+    return list(db.session.execute(_sessions(*_personal(user.id, user.is_staff)), _since(now)).scalars())
 
 
-def personal_feed(user: User, now: datetime) -> list[SessionFacts]:
-    """The same sessions as rows of what their events show: the feed loads no objects."""
-    return _facts(_personal(user, now))
+class FeedRows(NamedTuple):
+    """A feed's rows as the database gave them (``ical.facts_query``)."""
+
+    rows: list[tuple]
+    dialect: sa.Dialect
+
+    def facts(self) -> list[tuple[SessionFacts, bool]]:
+        """Each row's facts, and whether the reader sees its video link."""
+        convert = raw_facts(self.dialect)
+        return [convert(row) for row in self.rows]
 
 
-def video_cohort_ids(user: User) -> set[int] | None:
-    """Cohorts whose video links this user may see; None means all (staff)."""
-    if not user.is_authenticated:
-        return set()
-    if user.is_staff:
-        return None
-    stmt = sa.union(_enrolled_cohorts(user, SEES_VIDEO), _taught_cohorts(user))
-    return set(db.session.execute(stmt).scalars())
+def _raw(query: sa.Select, parameters: dict) -> FeedRows:
+    connection = db.session.connection()
+    return FeedRows([tuple(row) for row in connection.execute(query, parameters).all()], connection.dialect)
+
+
+@functools.cache
+def _personal_feed_query(is_staff: bool) -> sa.Select:
+    """The facts of a user's feed with whether they see each video link (staff: all); built once."""
+    user_id = sa.bindparam("user_id")
+    if is_staff:
+        sees_video = sa.true()
+    else:
+        sees_video = Session.cohort_id.in_(sa.union(_enrolled_cohorts(user_id, SEES_VIDEO), _taught_cohorts(user_id)))
+    return facts_query(*_personal(user_id, is_staff), sees_video=sees_video)
+
+
+def personal_feed_rows(subscriber: Subscriber, now: datetime) -> FeedRows:
+    """The rows of the subscriber's feed, each with whether they see its video link: one query."""
+    return _raw(_personal_feed_query(subscriber.is_staff), {"user_id": subscriber.user_id, **_since(now)})
 
 
 def regional_sessions(region: Region, now: datetime) -> list[Session]:
     """The sessions of the region's feed, as objects."""
-    return list(db.session.execute(_sessions(*_regional(region, now))).scalars())
+    return list(db.session.execute(_sessions(*_regional(region)), _since(now)).scalars())
 
 
-def regional_feed(region: Region, now: datetime) -> list[SessionFacts]:
-    """The region's sessions as rows of what their events show."""
-    return _facts(_regional(region, now))
+def regional_feed_rows(region: Region, now: datetime) -> FeedRows:
+    """The rows of the region's feed (nobody sees video links there)."""
+    return _raw(facts_query(*_regional(region)), _since(now))
 
 
 def region_by_slug(slug: str) -> Region | None:

@@ -20,7 +20,7 @@ their calendar, ``METHOD:CANCEL`` takes cancelled ones out (``Invitation``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
@@ -36,6 +36,7 @@ from icalendar import Calendar, Conference, Event, vCalAddress, vDuration
 from lms.caching import RenderedCache
 from lms.cohorts.ical_timezone import vtimezone
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, installation_host, session_uid
+from lms.db import UTCDateTime, from_utc_text, utc_text
 from lms.programmes.models import Programme, SessionKind
 from lms.urls import external_url
 
@@ -98,17 +99,47 @@ _SOURCES = (
 _PATHS = {Session: (), Cohort: ("cohort",), Programme: ("cohort", "programme")}
 
 
-def facts_query(*criteria) -> sa.Select:
-    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: rows, not objects."""
-    columns = [column.label(name) for name, column in zip(SessionFacts._fields, _SOURCES, strict=True)]
+def facts_query(*criteria, sees_video: sa.ColumnElement[bool] | None = None) -> sa.Select:
+    """The facts of the sessions matching ``criteria`` (on Session and Cohort), by start: raw rows, not objects.
+
+    The columns come unconverted, the datetimes as UTC text (``raw_facts`` converts a row):
+    converting two hundred rows' datetimes and enums costs more than fetching them, and a
+    feed that has not changed is recognised by its raw values alone.
+    ``sees_video`` adds a last column: whether the reader may see the session's video link.
+    """
+    named = list(zip(SessionFacts._fields, _SOURCES, strict=True))
+    if sees_video is not None:
+        named.append(("sees_video", sees_video))
     return (
-        sa.select(*columns)
+        sa.select(*(_raw(column).label(name) for name, column in named))
         .select_from(Session)
         .join(Session.cohort)
         .join(Cohort.programme)
         .where(*criteria)
         .order_by(Session.starts_at, Session.id)
     )
+
+
+def _raw(column):
+    return utc_text(column) if isinstance(column.type, UTCDateTime) else sa.type_coerce(column, sa.types.NullType())
+
+
+def raw_facts(dialect: sa.Dialect) -> Callable[[Sequence], tuple[SessionFacts, bool]]:
+    """Converts a row of ``facts_query`` as a typed query would: (its facts, whether the reader sees its video)."""
+    # Each column's own conversion, as SQLAlchemy would apply it on this database.
+    steps = [(n, from_utc_text if isinstance(column.type, UTCDateTime)
+              else column.type.dialect_impl(dialect).result_processor(dialect, None))
+             for n, column in enumerate(_SOURCES)]
+    steps = [(n, convert) for n, convert in steps if convert]
+    width = len(_SOURCES)
+
+    def convert(row: Sequence) -> tuple[SessionFacts, bool]:
+        values = list(row[:width])
+        for n, step in steps:
+            values[n] = step(values[n])
+        return SessionFacts._make(values), len(row) > width and bool(row[width])
+
+    return convert
 
 
 def facts_of(session: Session) -> SessionFacts:
@@ -310,7 +341,12 @@ _RENDERED = RenderedCache(size=64)  # some 50 KB each
 
 def render(view: CalendarView, digest: str | None = None) -> bytes:
     """The file's bytes: kept ones for the same ``digest`` (``view.digest()`` when not given), or rendered."""
-    return _RENDERED.get_or_render(digest or view.digest(), lambda: _render(view))
+    return rendered(digest or view.digest(), lambda: view)
+
+
+def rendered(digest: str, view: Callable[[], CalendarView]) -> bytes:
+    """The bytes kept for ``digest``, or those of ``view()`` (whose digest it is), rendered and kept."""
+    return _RENDERED.get_or_render(digest, lambda: _render(view()))
 
 
 # The files -----------------------------------------------------------------------------------

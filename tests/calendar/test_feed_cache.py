@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from lms.calendar import services
+from lms.calendar import feeds, services
 from lms.cohorts import ical
 from lms.cohorts.models import SessionStatus
 from lms.enrolment.models import EnrolmentStatus
@@ -25,8 +26,23 @@ def renders(monkeypatch):
         return real(view)
 
     ical._RENDERED.clear()
+    feeds._DIGESTS.clear()
     monkeypatch.setattr(ical, "_render", counting)
     return rendered
+
+
+@pytest.fixture
+def views(monkeypatch):
+    """The views made during the test."""
+    made = []
+    real = ical.calendar_view
+
+    def counting(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(ical, "calendar_view", counting)
+    return made
 
 
 @pytest.fixture
@@ -51,6 +67,27 @@ def test_a_second_fetch_returns_the_same_bytes_without_rendering(client, world, 
     assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
     assert len(renders) == 1
     assert second.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_a_feed_fetched_again_makes_no_view_and_a_new_process_makes_the_same_one(client, world, renders, views):
+    path = world["paths"]["coach"]
+    first = client.get(path)
+    again = client.get(path)
+    assert len(views) == 1 and len(renders) == 1  # the second fetch: its query and a hash
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    feeds._DIGESTS.clear()
+    ical._RENDERED.clear()  # as in another worker process: nothing kept
+    elsewhere = client.get(path)
+    assert len(views) == 2 and elsewhere.headers["ETag"] == first.headers["ETag"] and elsewhere.data == first.data
+
+
+def test_bytes_no_longer_kept_are_made_again_from_the_rows(client, world, renders, views):
+    path = world["paths"]["coach"]
+    first = client.get(path)
+    ical._RENDERED.clear()  # the digest is remembered, the bytes were evicted
+    again = client.get(path)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(views) == 2 and len(renders) == 2
 
 
 def test_if_none_match_is_a_304_before_anything_is_rendered(client, world, renders):
@@ -134,18 +171,34 @@ def test_the_platform_name_and_the_installation_are_part_of_it(client, app, worl
     assert len(etags) == 3 and len(renders) == 3
 
 
+def _feed_facts(world, whose="coach"):
+    found = services.find_token(world["paths"][whose].removeprefix("/calendar/").removesuffix(".ics"))
+    return [facts for facts, _sees_video in services.personal_feed_rows(found, FEED_NOW).facts()]
+
+
 def test_feeds_read_the_same_sessions_and_facts_as_the_objects_give(app, world):
-    coach = world["users"]["coach"]
-    facts = services.personal_feed(coach, FEED_NOW)
-    sessions = services.personal_sessions(coach, FEED_NOW)
+    # The feed's query takes the columns unconverted (datetimes as UTC text) and converts them
+    # as the objects' loading does: to the microsecond, in UTC, with None for NULL.
+    world["session"].updated_at = datetime(2026, 2, 3, 4, 5, 6, 789012, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    world["session"].cancelled_at = datetime(2026, 2, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    db.session.commit()
+    db.session.expire_all()
+    facts = _feed_facts(world)
+    [moved] = [f for f in facts if f.id == world["session"].id]
+    assert moved.updated_at == datetime(2026, 2, 3, 3, 5, 6, 789012, tzinfo=timezone.utc)
+    assert moved.cancelled_at == datetime(2026, 2, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    assert {f.cohort_cancelled_at for f in facts} == {None}
+    sessions = services.personal_sessions(world["users"]["coach"], FEED_NOW)
     assert facts == [ical.facts_of(s) for s in sessions] and len(facts) == len(world["cohort"].sessions)
-    assert {f.id for f in services.regional_feed(world["other"].region, FEED_NOW)} == {
-        s.id for s in services.regional_sessions(world["other"].region, FEED_NOW)}
+    assert all(f.starts_at.tzinfo == timezone.utc and f.created_at.utcoffset() == timedelta(0) for f in facts)
+    region = world["other"].region
+    assert [f for f, _sees_video in services.regional_feed_rows(region, FEED_NOW).facts()] == [
+        ical.facts_of(s) for s in services.regional_sessions(region, FEED_NOW)]
 
 
 def test_a_mail_attachment_and_the_feed_describe_an_event_alike(app, world):
     """One view for every file: the same session gives the same event in a feed and a download."""
     session = world["session"]
-    [from_row] = [f for f in services.personal_feed(world["users"]["coach"], FEED_NOW) if f.id == session.id]
+    [from_row] = [f for f in _feed_facts(world) if f.id == session.id]
     assert ical.event_view(from_row, show_video=True, page_url=None) == ical.event_view(
         ical.facts_of(session), show_video=True, page_url=None)

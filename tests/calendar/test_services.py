@@ -71,14 +71,25 @@ def test_junk_tokens_are_refused_without_error(app):
 
 
 def test_use_is_recorded_at_most_hourly(app, users):
-    services.issue_token(users["coach"], NOW)
+    token = services.issue_token(users["coach"], NOW)
     db.session.commit()
-    row = services.token_of(users["coach"])
-    services.record_use(row, NOW)
-    services.record_use(row, NOW + timedelta(minutes=30))
-    assert row.last_used_at == NOW
-    services.record_use(row, NOW + timedelta(hours=2))
-    assert row.last_used_at == NOW + timedelta(hours=2)
+
+    def use(at):
+        services.record_use(services.find_token(token), at)
+        db.session.commit()
+        return db.session.execute(sa.select(CalendarToken.last_used_at)).scalar_one()
+
+    assert use(NOW) == NOW
+    assert use(NOW + timedelta(minutes=30)) == NOW
+    assert use(NOW + timedelta(hours=2)) == NOW + timedelta(hours=2)
+
+
+def test_the_token_brings_its_owner_language_and_staff_role(app, users):
+    for name, staff in (("coach", False), ("trainer", False), ("staff", True), ("admin", True)):
+        users[name].locale = "en" if staff else "nl"
+        db.session.commit()
+        found = services.find_token(services.issue_token(users[name], NOW))
+        assert (found.user_id, found.locale, found.is_staff) == (users[name].id, users[name].locale, staff), name
 
 
 # Which sessions -------------------------------------------------------------------------
@@ -221,9 +232,17 @@ def test_video_link_only_for_enrolled_coach_trainers_and_staff(app, users, make_
     assert not services.may_see_video(waiting, online)
     assert not services.may_see_video(outsider, online)
     assert not services.may_see_video(users["coordinator"], online)
-    assert services.video_cohort_ids(users["coach"]) == {cohort.id}
-    assert services.video_cohort_ids(waiting) == set()
-    assert services.video_cohort_ids(users["staff"]) is None
+    # The feeds ask the same in their one query, as a column of each session of the feed.
+    pending = make_user(Role.COACH)
+    enrol(cohort, pending, EnrolmentStatus.PENDING)  # in the feed, without the link
+    services.toggle_follow(users["staff"], cohort)
+    sees = {}
+    for name, user in (("coach", users["coach"]), ("pending", pending), ("trainer", users["trainer"]),
+                       ("staff", users["staff"])):
+        db.session.commit()
+        feed = services.personal_feed_rows(services.find_token(services.issue_token(user, NOW)), NOW)
+        sees[name] = {sees_video for _facts, sees_video in feed.facts()}
+    assert sees == {"coach": {True}, "pending": {False}, "trainer": {True}, "staff": {True}}
 
 
 def test_draft_sessions_are_private(app, users, make_user, make_cohort, other_region):
