@@ -248,8 +248,10 @@ def build(now: datetime, seed: int = 2026, scale: Scale | None = None) -> Datase
             }
             session_rows.append(row)
             cohort_sessions[cid].append(row)
-        trainer_rows.append({"cohort_id": cid, "user_id": trainers[cid % len(trainers)]})
-    # One trainer teaches enough cohorts for a feed of about 200 events (90 days back onward).
+        # Trainers other than the feed's take the cohorts in turn (at scale 10 the rotation gave
+        # the feed's trainer ten times the cohorts, and the feed twice the events).
+        trainer_rows.append({"cohort_id": cid, "user_id": trainers[1 + cid % (len(trainers) - 1)]})
+    # One trainer teaches just enough cohorts for a feed of about 200 events (90 days back onward).
     feed_trainer = trainers[0]
     upcoming = [c for c in cohort_rows if c["starts_at"] >= now - timedelta(days=60)]
     events = 0

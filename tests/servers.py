@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,20 +35,27 @@ def gunicorn(tmp_path, app_spec: str, *, env: dict | None = None, pythonpath: Pa
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("gunicorn exited: " + (logs["error"].read_text() if logs["error"].exists() else ""))
-                time.sleep(0.1)
+        wait_for(base, process, lambda: "gunicorn exited: " + (
+            logs["error"].read_text() if logs["error"].exists() else ""))
         yield base, logs, process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def wait_for(base: str, process: subprocess.Popen, exited: Callable[[], str], tries: int = 300) -> None:
+    """Wait until the server at ``base`` answers; fail with ``exited()`` if its process ends first."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(exited())
+            time.sleep(0.1)
+    pytest.fail(f"no answer from {base}")
 
 
 def children(pid: int) -> list[int]:

@@ -67,6 +67,9 @@ class Cohort(db.Model):
             "enrol_opens_at IS NULL OR enrol_closes_at IS NULL OR enrol_closes_at > enrol_opens_at",
             name="enrol_window",
         ),
+        # The staff list's order, newest first (made by migration c8e2f4a6b1d3; SQLite has no
+        # NULLS LAST in an index and needs none: its NULLs sort first, so DESC puts them last).
+        sa.Index("ix_cohort_newest_first", sa.text("starts_at DESC NULLS LAST"), sa.text("id DESC")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,26 +32,13 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.ratelimit import RateLimitCounter
 from tests.mailbox import free_port
+from tests.servers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_for(base: str, process: subprocess.Popen, what: str) -> None:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"{what} exited")
-            time.sleep(0.1)
-    pytest.fail(f"{what} did not come up")
 
 
 @contextlib.contextmanager
@@ -67,7 +54,7 @@ def gunicorn(database_url: str, env: dict | None = None):
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base, process, "gunicorn")
+        wait_for(base, process, lambda: "gunicorn exited")
         yield base
     finally:
         _stop(process)
