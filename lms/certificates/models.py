@@ -102,7 +102,7 @@ class Certificate(db.Model):
     # ... and the internal note, for staff pages and the audit log only.
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
-    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"))
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"), index=True)
     # Set when the holder was told the certificate is about to expire (at most once).
     expiry_reminded_at: Mapped[datetime | None]
     # Its entry in a revocation status list (lms/certificates/openbadges/status.py), set at issue.

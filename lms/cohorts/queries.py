@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, cohort_trainer
+from lms.db import from_utc_text, utc_text
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 from lms.regions.models import Municipality
@@ -118,11 +119,17 @@ def catalogue_query(*, region_id=None, municipality_id=None, month: date | None 
 
 
 def catalogue_months() -> list[date]:
-    """The months in which open cohorts start, for the month filter."""
-    starts = db.session.execute(
-        sa.select(Cohort.starts_at).where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
+    """The months in which open cohorts start, for the month filter.
+
+    The database gives each distinct hour (UTC) in which an open cohort starts, not every
+    cohort's start: many cohorts start in the same hour, and the local month of a start is
+    that of its hour (Europe/Amsterdam is a whole number of hours from UTC).
+    """
+    hour = sa.func.substr(utc_text(Cohort.starts_at), 1, 13)  # YYYY-MM-DD HH
+    hours = db.session.execute(
+        sa.select(hour).distinct().where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
     ).scalars()
-    return sorted({to_local(s).date().replace(day=1) for s in starts})
+    return sorted({to_local(from_utc_text(f"{value}:00")).date().replace(day=1) for value in hours})
 
 
 # Start pages -------------------------------------------------------------------------

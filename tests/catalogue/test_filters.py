@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
+
 import pytest
+
+from lms.cohorts.models import CohortStatus
+from lms.extensions import db
 
 
 @pytest.fixture
@@ -89,3 +95,20 @@ def test_every_filter_state_is_a_shareable_address(client, make_cohort, utrecht)
     fragment = client.get(address, htmx=True)
     assert "HX-Push-Url" not in fragment.headers  # the request's own address is the one to push
     assert "Utrecht stad" in fragment.get_data(as_text=True)
+
+
+def test_the_month_filter_offers_the_local_months_in_which_open_cohorts_start(client, make_cohort):
+    """A start just before midnight UTC on the last of a month is in the next month in the
+    Netherlands, in winter (UTC+1) and in summer (UTC+2) alike; drafts offer no month."""
+    starts = {
+        "Nieuwjaar": datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc),  # 1 January, 00:30 local
+        "April": datetime(2027, 3, 31, 22, 30, tzinfo=timezone.utc),  # 1 April, 00:30 local
+        "Ook april": datetime(2027, 4, 20, 8, 0, tzinfo=timezone.utc),
+    }
+    for title, moment in starts.items():
+        make_cohort(title=title).starts_at = moment
+    make_cohort(title="Concept", status=CohortStatus.DRAFT).starts_at = datetime(2027, 6, 1, 8, tzinfo=timezone.utc)
+    db.session.commit()
+    page = client.get("/trainings").get_data(as_text=True)
+    offered = set(re.findall(r'<option value="(\d{4}-\d{2})"', page))
+    assert offered == {"2027-01", "2027-04"}
