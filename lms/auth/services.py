@@ -29,6 +29,15 @@ class TooManyAttempts(AccountError):
     status = 429
 
 
+# Built once: every logged-in request runs it, and a statement with loader options costs
+# more to build than to run (its cache key is kept with it).
+_USER_OF_TOKEN = (
+    sa.select(User)
+    .where(User.session_token == sa.bindparam("token"), User.is_active.is_(True))
+    .options(joinedload(User.role_grants), joinedload(User.coordinated_regions))
+)
+
+
 def load_user_by_session_token(login_id: str) -> User | None:
     """Flask-Login's loader (once per request, kept in ``g`` for the rest of it): the user of a session
     or "stay logged in" cookie, ``<session token>.<login time>`` (User.get_id), with their roles and
@@ -45,11 +54,7 @@ def load_user_by_session_token(login_id: str) -> User | None:
         max_age = current_app.config["REMEMBER_DAYS"] * 86400
         if logged_in_at is None or logged_in_at + max_age < clock.timestamp():
             return None
-    return db.session.execute(
-        sa.select(User)
-        .where(User.session_token == token, User.is_active.is_(True))
-        .options(joinedload(User.role_grants), joinedload(User.coordinated_regions))
-    ).unique().scalar_one_or_none()
+    return db.session.execute(_USER_OF_TOKEN, {"token": token}).unique().scalar_one_or_none()
 
 
 def find_user_by_email(email: str) -> User | None:

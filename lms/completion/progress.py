@@ -18,7 +18,7 @@ from lms.attendance.models import AttendanceStatus
 from lms.cohorts.models import Session
 from lms.enrolment.completion import joined_after
 from lms.enrolment.models import Enrolment
-from lms.learning.services import learning_facts
+from lms.learning.services import ModuleFacts, learning_facts
 from lms.programmes.models import Module
 
 
@@ -35,7 +35,7 @@ class SessionState(enum.StrEnum):
 
 @dataclass
 class ModuleProgress:
-    module: Module
+    module: Module | ModuleFacts  # a Module on its own page; plain facts in progress_for
     done_lesson_ids: set[int]
     quiz_passed: bool
     with_quiz: bool | None = None  # known from a query; None: look at the module's questions
@@ -155,16 +155,16 @@ class Progress:
 def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Progress]:
     """The progress of each enrolment, keyed by enrolment id, in two queries whatever their number.
 
-    The enrolments should be loaded with ``enrolment_load_options()``.
+    The enrolments should be loaded with ``enrolment_load_options()``. The programmes' modules come
+    with the learning facts, as plain values: the enrolments' programmes need not load them.
     """
     enrolments = list(enrolments)
     if not enrolments:
         return {}
     user_ids = {e.user_id for e in enrolments}
     programme_ids = {e.programme_id for e in enrolments}
-    module_ids = {m.id for e in enrolments for m in e.programme.modules}
 
-    facts = learning_facts(user_ids, module_ids)
+    facts = learning_facts(user_ids, programme_ids)
     done: dict[int, set[int]] = defaultdict(set)
     for user_id, lesson_id in facts.lessons_done:
         done[user_id].add(lesson_id)
@@ -175,7 +175,7 @@ def progress_for(enrolments: Iterable[Enrolment], now: datetime) -> dict[int, Pr
     for enrolment in enrolments:
         progress = Progress(enrolment)
         user_done = done.get(enrolment.user_id, set())
-        for module in enrolment.programme.modules:
+        for module in facts.modules_of.get(enrolment.programme_id, ()):
             progress.modules.append(
                 ModuleProgress(module, user_done, (enrolment.user_id, module.id) in facts.quizzes_passed,
                                module.id in facts.modules_with_quiz, facts.lessons_of.get(module.id, ()))

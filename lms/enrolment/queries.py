@@ -18,12 +18,12 @@ from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import fmt_datetime, local_to_utc, to_local
-from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Organisation
 
-# A programme's modules, for progress (lms/completion), which asks for their lessons and quizzes
-# as plain rows (lms.learning.services.learning_facts).
-PROGRAMME_CONTENT = joinedload(Enrolment.programme).selectinload(Programme.modules)
+# What the coach's pages and progress (lms/completion) show of an enrolment's programme: its
+# title. Progress reads the modules, their lessons and quizzes as plain rows
+# (lms.learning.services.learning_facts).
+PROGRAMME_CONTENT = joinedload(Enrolment.programme)
 
 # Enrolments that count for a coach who may not enrol in the programme again.
 TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
@@ -238,22 +238,26 @@ def move_targets(enrolment: Enrolment) -> list[Cohort]:
     ).scalars())
 
 
+# Built once (its cache key is kept with it): the start page and the learning page run it.
+_COACH_ENROLMENTS = (
+    sa.select(Enrolment)
+    .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.status.in_(TAKEN))
+    .options(joinedload(Enrolment.cohort).options(joinedload(Cohort.region), joinedload(Cohort.sessions)),
+             PROGRAMME_CONTENT)
+    .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
+)
+
+
 def coach_enrolments(user: User, *, fresh: bool = False) -> list[Enrolment]:
     """The coach's own enrolments (pending to completed), newest first, with what their pages show.
 
-    Each with its cohort, the cohort's region and sessions, and the programme with its modules
-    (what progress looks at, lms/completion). The start page's panels share this
-    one load per request; ``fresh`` loads again, after a change in the same request.
+    Each with its cohort, the cohort's region and sessions, and the programme (what progress
+    looks at, lms/completion). The start page's panels share this one load per request;
+    ``fresh`` loads again, after a change in the same request.
     """
     kept = g.get("coach_enrolments")
     if fresh or kept is None or kept[0] != user.id:
-        kept = (user.id, list(db.session.execute(
-            sa.select(Enrolment)
-            .where(Enrolment.user_id == user.id, Enrolment.status.in_(TAKEN))
-            .options(joinedload(Enrolment.cohort).options(joinedload(Cohort.region), joinedload(Cohort.sessions)),
-                     PROGRAMME_CONTENT)
-            .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
-        ).unique().scalars()))
+        kept = (user.id, list(db.session.execute(_COACH_ENROLMENTS, {"user_id": user.id}).unique().scalars()))
         g.coach_enrolments = kept
     return kept[1]
 

@@ -177,50 +177,92 @@ def quizzes_passed(user_ids: Iterable[int], module_ids: Iterable[int]) -> set[tu
 
 
 @dataclass(frozen=True)
-class LearningFacts:
-    """What some coaches did in some modules, and what those modules hold."""
+class ModuleFacts:
+    """What progress and its pages show of a module: plain values, not a Module object."""
 
+    id: int
+    programme_id: int
+    position: int
+    title: str
+    is_required: bool
+    max_attempts: int | None
+
+
+@dataclass(frozen=True)
+class LearningFacts:
+    """What some coaches did in some programmes' modules, and what those modules hold."""
+
+    modules_of: dict[int, list[ModuleFacts]]  # programme id: its modules, in their order
     lessons_done: set[tuple[int, int]]  # (user id, lesson id)
     quizzes_passed: set[tuple[int, int]]  # (user id, module id)
     modules_with_quiz: set[int]
     lessons_of: dict[int, tuple[int, ...]]  # module id: its lessons' ids, in their order
 
 
-def learning_facts(user_ids: Iterable[int], module_ids: Iterable[int]) -> LearningFacts:
-    """The lessons of these modules and which have a quiz; the lessons these coaches did and the
-    quizzes they passed: all in one statement, as plain rows (no Lesson objects)."""
-    user_ids, module_ids = set(user_ids), set(module_ids)
-    if not module_ids:
-        return LearningFacts(set(), set(), set(), {})
+def _learning_facts_statement(with_users: bool) -> sa.CompoundSelect:
+    """One statement of tagged rows; built once per shape (its cache key is kept with it)."""
+    programmes = sa.bindparam("programme_ids", expanding=True)
     none = sa.literal_column("0")
+    # Typed: PostgreSQL resolves a bare NULL of a DISTINCT branch as text, which a boolean cannot join.
+    nothing = (sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Boolean), sa.cast(sa.null(), sa.Integer))
+    of_programmes = Module.programme_id.in_(programmes)
     parts = [
-        sa.select(sa.literal_column("'quiz'"), none, QuizQuestion.module_id, none)
-        .where(QuizQuestion.module_id.in_(module_ids)).distinct(),
-        sa.select(sa.literal_column("'of'"), Lesson.module_id, Lesson.id, Lesson.position)
-        .where(Lesson.module_id.in_(module_ids)),
+        sa.select(sa.literal_column("'module'"), Module.programme_id, Module.id, Module.position,
+                  Module.title, Module.is_required, Module.max_attempts)
+        .where(of_programmes),
+        sa.select(sa.literal_column("'quiz'"), none, QuizQuestion.module_id, none, *nothing)
+        .join(Module, QuizQuestion.module_id == Module.id).where(of_programmes).distinct(),
+        sa.select(sa.literal_column("'of'"), Lesson.module_id, Lesson.id, Lesson.position, *nothing)
+        .join(Module, Lesson.module_id == Module.id).where(of_programmes),
     ]
-    if user_ids:
+    if with_users:
+        users = sa.bindparam("user_ids", expanding=True)
         parts.append(
-            sa.select(sa.literal_column("'passed'"), QuizAttempt.user_id, QuizAttempt.module_id, none).distinct()
-            .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_(module_ids),
-                   QuizAttempt.is_passed.is_(True))
+            sa.select(sa.literal_column("'passed'"), QuizAttempt.user_id, QuizAttempt.module_id, none,
+                      *nothing).distinct()
+            .join(Module, QuizAttempt.module_id == Module.id)
+            .where(QuizAttempt.user_id.in_(users), of_programmes, QuizAttempt.is_passed.is_(True))
         )
         parts.append(
-            sa.select(sa.literal_column("'lesson'"), LessonCompletion.user_id, LessonCompletion.lesson_id, none)
+            sa.select(sa.literal_column("'lesson'"), LessonCompletion.user_id, LessonCompletion.lesson_id, none,
+                      *nothing)
             .join(Lesson, LessonCompletion.lesson_id == Lesson.id)
-            .where(LessonCompletion.user_id.in_(user_ids), Lesson.module_id.in_(module_ids))
+            .join(Module, Lesson.module_id == Module.id)
+            .where(LessonCompletion.user_id.in_(users), of_programmes)
         )
-    facts = LearningFacts(set(), set(), set(), {})
+    return sa.union_all(*parts)
+
+
+_LEARNING_FACTS = {with_users: _learning_facts_statement(with_users) for with_users in (False, True)}
+
+
+def learning_facts(user_ids: Iterable[int], programme_ids: Iterable[int]) -> LearningFacts:
+    """The modules of these programmes, their lessons and which have a quiz; the lessons these
+    coaches did and the quizzes they passed: all in one statement, as plain rows (no objects)."""
+    user_ids, programme_ids = set(user_ids), set(programme_ids)
+    facts = LearningFacts({}, set(), set(), set(), {})
+    if not programme_ids:
+        return facts
+    params = {"programme_ids": sorted(programme_ids)}
+    if user_ids:
+        params["user_ids"] = sorted(user_ids)
+    modules: dict[int, list[ModuleFacts]] = defaultdict(list)
     lessons: dict[int, list[tuple[int, int]]] = defaultdict(list)
     pairs = {"passed": facts.quizzes_passed, "lesson": facts.lessons_done}
-    for kind, first, second, position in db.session.execute(sa.union_all(*parts)):
-        if kind == "quiz":
+    for kind, first, second, position, title, is_required, max_attempts in db.session.execute(
+        _LEARNING_FACTS[bool(user_ids)], params
+    ):
+        if kind == "module":
+            modules[first].append(ModuleFacts(second, first, position, title, bool(is_required), max_attempts))
+        elif kind == "quiz":
             facts.modules_with_quiz.add(second)
         elif kind == "of":
             lessons[first].append((position, second))
         else:
             pairs[kind].add((first, second))
-    # As Module.lessons orders them: by position, then id.
+    # As Programme.modules and Module.lessons order them: by position, then id.
+    facts.modules_of.update({programme_id: sorted(items, key=lambda m: (m.position, m.id))
+                             for programme_id, items in modules.items()})
     facts.lessons_of.update({module_id: tuple(lesson_id for _p, lesson_id in sorted(items))
                              for module_id, items in lessons.items()})
     return facts
@@ -413,7 +455,47 @@ def cohort_enrolments(cohort: Cohort):
 MAKE_UP_SHOWN = 3
 
 
-def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: datetime) -> dict[int, list[Session]]:
+@dataclass(frozen=True)
+class MakeUpOption:
+    """An upcoming session of another cohort where a missed session can be made up."""
+
+    id: int
+    template_id: int
+    cohort_id: int
+    starts_at: datetime
+    cohort_title: str
+
+
+def _make_up_statement() -> sa.Select:
+    ranked = (
+        sa.select(
+            Session.id,
+            sa.func.row_number().over(partition_by=Session.template_id,
+                                      order_by=(Session.starts_at, Session.id)).label("rank"),
+        )
+        .join(Cohort, Session.cohort_id == Cohort.id)
+        .where(
+            Session.template_id.in_(sa.bindparam("templates", expanding=True)),
+            Session.starts_at > sa.bindparam("now"),
+            Session.status == SessionStatus.SCHEDULED,
+            Cohort.programme_id.in_(sa.bindparam("programmes", expanding=True)),
+            Cohort.status.in_((CohortStatus.OPEN, CohortStatus.CLOSED)),
+        )
+        .subquery()
+    )
+    return (
+        sa.select(Session.id, Session.template_id, Session.cohort_id, Session.starts_at, Cohort.title)
+        .join(Cohort, Session.cohort_id == Cohort.id)
+        .join(ranked, ranked.c.id == Session.id)
+        .where(ranked.c.rank <= sa.bindparam("per_template"))
+        .order_by(Session.starts_at, Session.id)
+    )
+
+
+_MAKE_UP = _make_up_statement()  # built once (its cache key is kept with it)
+
+
+def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: datetime) -> dict[int, list[MakeUpOption]]:
     """The first upcoming sessions of other cohorts per template, where a missed session can be
     made up: enough per template that, without the sessions of the coach's own cohorts, each
     enrolment still has MAKE_UP_SHOWN (the country has hundreds; the page names a few)."""
@@ -426,30 +508,9 @@ def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: d
         for session in enrolment.cohort.sessions:
             own[session.template_id] += 1
     per_template = MAKE_UP_SHOWN + max((own[t] for t in templates), default=0)
-    ranked = (
-        sa.select(
-            Session.id,
-            sa.func.row_number().over(partition_by=Session.template_id,
-                                      order_by=(Session.starts_at, Session.id)).label("rank"),
-        )
-        .join(Cohort, Session.cohort_id == Cohort.id)
-        .where(
-            Session.template_id.in_(templates),
-            Session.starts_at > now,
-            Session.status == SessionStatus.SCHEDULED,
-            Cohort.programme_id.in_(programme_ids),
-            Cohort.status.in_((CohortStatus.OPEN, CohortStatus.CLOSED)),
-        )
-        .subquery()
-    )
-    sessions = db.session.execute(
-        sa.select(Session)
-        .options(joinedload(Session.cohort).joinedload(Cohort.region))
-        .join(ranked, ranked.c.id == Session.id)
-        .where(ranked.c.rank <= per_template)
-        .order_by(Session.starts_at, Session.id)
-    ).scalars().all()
-    options: dict[int, list[Session]] = {}
-    for session in sessions:
-        options.setdefault(session.template_id, []).append(session)
+    options: dict[int, list[MakeUpOption]] = {}
+    for row in db.session.execute(_MAKE_UP, {"templates": sorted(templates), "now": now,
+                                             "programmes": sorted(programme_ids), "per_template": per_template}):
+        option = MakeUpOption(*row)
+        options.setdefault(option.template_id, []).append(option)
     return options
