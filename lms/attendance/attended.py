@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -23,13 +24,28 @@ from lms.attendance.models import Attendance, AttendanceStatus
 from lms.cohorts.models import Cohort, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.programmes.models import SessionKind
+
+
+@dataclass(frozen=True)
+class AttendedSession:
+    """What the rule and a certificate read of a session: plain values, not a Session object."""
+
+    id: int
+    cohort_id: int
+    template_id: int | None
+    title: str
+    kind: SessionKind
+    starts_at: datetime
+    ends_at: datetime
+    net_hours: Decimal
 
 
 @dataclass(frozen=True)
 class Record:
     """One registration: the session (not cancelled), what was registered, and the session's cohort."""
 
-    session: Session
+    session: AttendedSession
     status: AttendanceStatus
     cohort_title: str
 
@@ -94,7 +110,9 @@ def _records_statement() -> sa.Select:
         .correlate(Attendance, Session)
     )
     return (
-        sa.select(Attendance.user_id, Attendance.status, Session, Cohort.title, completed_there)
+        sa.select(Attendance.user_id, Attendance.status, Session.id, Session.cohort_id, Session.template_id,
+                  Session.title, Session.kind, Session.starts_at, Session.ends_at, Session.net_hours,
+                  Cohort.title, completed_there)
         .join(Session, Attendance.session_id == Session.id)
         .join(Cohort, Session.cohort_id == Cohort.id)
         .where(
@@ -119,9 +137,10 @@ def attendances_of(user_ids: Iterable[int], programme_ids: Iterable[int]) -> Att
     completed: dict[int, set[int]] = defaultdict(set)
     if not user_ids or not programme_ids:
         return Attendances(records, completed)
-    for user_id, status, session, cohort_title, is_completed in db.session.execute(
+    for user_id, status, *session, cohort_title, is_completed in db.session.execute(
         _RECORDS, {"user_ids": sorted(user_ids), "programme_ids": sorted(programme_ids)}
     ):
+        session = AttendedSession(*session)
         records[user_id].append(Record(session, status, cohort_title))
         if is_completed:
             completed[user_id].add(session.cohort_id)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from lms.attendance.attended import Attendances, attendances_of
+from lms.attendance.attended import Attendances, AttendedSession, attendances_of
 from lms.attendance.models import AttendanceStatus
 from lms.cohorts.models import Session
 from lms.enrolment.completion import joined_after
 from lms.enrolment.models import Enrolment
-from lms.learning.services import ModuleFacts, learning_facts
+from lms.learning.facts import ModuleFacts, learning_facts
 from lms.programmes.models import Module
 
 
@@ -95,7 +95,7 @@ class SessionProgress:
     state: SessionState
     status: AttendanceStatus | None = None  # what is registered at this session itself
     joined_late: bool = False
-    made_up_at: Session | None = None
+    made_up_at: AttendedSession | None = None
     made_up_cohort_title: str | None = None
 
     @property
