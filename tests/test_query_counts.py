@@ -21,13 +21,13 @@ LARGE = Scale(coaches=500, cohorts=100, enrolments=1000, attendance=1500, certif
 MOST = {
     "/healthz (baseline)": 0,  # the pool's ping is its round trip
     "catalogue": 5,
-    "coach start page": 6,  # its two panels of enrolments share one load
-    "learning page": 6,
+    "coach start page": 5,  # its two panels of enrolments share one load
+    "learning page": 5,
     "staff cohort list": 5,
     "cohort roster": 6,
     "region dashboard": 8,
     "CSV export": 8,
-    "calendar feed (≈200 events)": 3,  # the rate-limit counter, the token with its owner, the sessions
+    "calendar feed (≈200 events)": 4,  # the rate-limit counter, the token with its owner, their cohorts, the sessions
     "certificate verification": 3,  # + the revocation list its Open Badge check reads (issue 21)
     "certificate PDF": 2,
     "enrol (POST)": 8,
