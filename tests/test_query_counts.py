@@ -24,7 +24,7 @@ MOST = {
     "coach start page": 6,  # its two panels of enrolments share one load
     "learning page": 6,
     "staff cohort list": 5,
-    "cohort roster": 6,
+    "cohort roster": 4,  # the cohort alone (no sessions or trainers), the expiry check, one roster select
     "region dashboard": 8,
     "CSV export": 8,
     "calendar feed (≈200 events)": 3,  # the rate-limit counter, the token with its owner, the sessions
