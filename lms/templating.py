@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import request, url_for
 
 from lms.markdown import render_markdown
+from lms.urls import MAX_ID
 
 
 def page_url(number: int) -> str:
@@ -23,7 +24,20 @@ def end_time(start: time, minutes: int) -> str:
     return end.strftime("%H:%M")
 
 
+class IdUrl:
+    """An endpoint's URL for any id, built once: each row of a long table links by its id without a url_for."""
+
+    __slots__ = ("_head", "_tail")
+
+    def __init__(self, endpoint: str, key: str, **values):
+        marker = str(MAX_ID)
+        self._head, _, self._tail = url_for(endpoint, **{key: MAX_ID}, **values).partition(marker)
+
+    def __call__(self, value: int) -> str:
+        return f"{self._head}{int(value)}{self._tail}"
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(page_url=page_url, end_time=end_time)
+    app.jinja_env.globals.update(page_url=page_url, end_time=end_time, id_url=IdUrl)
     # Lessons, programme and cohort descriptions: sanitised Markdown wherever they are shown.
     app.jinja_env.filters["markdown"] = render_markdown
