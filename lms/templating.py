@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -37,7 +38,14 @@ class IdUrl:
         return f"{self._head}{int(value)}{self._tail}"
 
 
+def query_string(args: dict) -> str:
+    """The query string url_for appends for ``args`` (single values; None left out), for links
+    that a table repeats per row with other arguments: ``url_for(endpoint) ~ '?' ~ query_string(args)``."""
+    # Werkzeug's encoding (werkzeug.urls._urlencode): the WHATWG percent-encode set kept safe.
+    return urlencode([(k, v) for k, v in args.items() if v is not None], safe="!$'()*,/:;?@")
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(page_url=page_url, end_time=end_time, id_url=IdUrl)
+    app.jinja_env.globals.update(page_url=page_url, end_time=end_time, id_url=IdUrl, query_string=query_string)
     # Lessons, programme and cohort descriptions: sanitised Markdown wherever they are shown.
     app.jinja_env.filters["markdown"] = render_markdown
