@@ -34,6 +34,8 @@ from lms.reports.summary import figures as summary_figures
 
 # The dashboard ---------------------------------------------------------------------------
 
+_MUNICIPALITIES = sa.select(Municipality).where(Municipality.id.in_(sa.bindparam("ids", expanding=True)))
+
 
 @dataclass
 class Line:
@@ -111,7 +113,7 @@ def region_report(scope: Scope) -> Report:
     foreign_ids = municipality_ids - known.keys()
     if foreign_ids:
         # Coaches from outside the cohort's region: their municipalities, by name.
-        for m in db.session.execute(sa.select(Municipality).where(Municipality.id.in_(foreign_ids))).scalars():
+        for m in db.session.execute(_MUNICIPALITIES, {"ids": sorted(foreign_ids)}).scalars():
             known[m.id] = m
     sections = []
     total = Figures.empty(positions)
