@@ -227,6 +227,11 @@ class Figures:
             made_up=[int(m[f"made_up_{k}"] or 0) for k in range(1, positions + 1)],
         )
 
+    @property
+    def attended_cells(self) -> list[tuple[int, int]]:
+        """Per position: attended, and how many of them made it up in another group."""
+        return list(zip(self.attended, self.made_up, strict=True))
+
     def add(self, other: Figures) -> None:
         self.enrolled += other.enrolled
         self.waitlisted += other.waitlisted
