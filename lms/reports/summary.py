@@ -192,11 +192,10 @@ def figures(scope: Scope, group_by: tuple[str, ...], *, attendance: bool = True)
         found = result.get(key)
         if found is None:
             found = result[key] = Figures.empty(positions)
-        m = row._mapping
-        if m["position"] == 0:
+        if row.position == 0:
             for name in MEMBER_MEASURES:
-                setattr(found, name, int(m[name]))
+                setattr(found, name, int(getattr(row, name)))
         else:
-            found.attended[m["position"] - 1] = int(m["attended"])
-            found.made_up[m["position"] - 1] = int(m["made_up"])
+            found.attended[row.position - 1] = int(row.attended)
+            found.made_up[row.position - 1] = int(row.made_up)
     return result
