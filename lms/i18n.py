@@ -151,6 +151,13 @@ def _kept_for_locale(name: str, make):
     return kept[1]
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, through the catalogue kept for the locale in force: for Python code
+    that translates dozens of labels a request (the reports' rows, stages and legends)."""
+    text = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
 # What templates call as ``_()``, ``gettext()`` and ``ngettext()``: Jinja's "newstyle" gettext
 # (the text is escaped as a whole in HTML, then always %-formatted with the keyword arguments),
 # in one call instead of Jinja's three. A list page translates a few hundred strings.

@@ -25,8 +25,8 @@ MOST = {
     "learning page": 6,
     "staff cohort list": 5,
     "cohort roster": 4,  # the cohort alone (no sessions or trainers), the expiry check, one roster select
-    "region dashboard": 6,  # regions and programmes each in one joined load
-    "CSV export": 6,
+    "region dashboard": 5,  # regions and programmes each in one joined load; no look-up of municipalities staff see
+    "CSV export": 5,
     "calendar feed (≈200 events)": 3,  # the rate-limit counter, the token with its owner, the sessions
     "certificate verification": 3,  # + the revocation list its Open Badge check reads (issue 21)
     "certificate PDF": 2,

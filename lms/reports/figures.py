@@ -26,7 +26,6 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
@@ -36,6 +35,7 @@ from lms.certificates.personal_data import certificate_counts_as_certified
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.i18n import local_to_utc
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
