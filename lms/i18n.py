@@ -101,7 +101,21 @@ def _timerange(start: datetime, end: datetime, language: str) -> str:
 def fmt_number(value: Decimal | float | int | None) -> str:
     if value is None:
         return ""
+    return _number(value, current_language())
+
+
+# Babel parses the pattern on every call (tens of microseconds); a report shows a few dozen numbers.
+# Equal numbers (1, 1.0, Decimal("1")) share an entry: the pattern formats them alike.
+@lru_cache(maxsize=8192)
+def _number(value: Decimal | float | int, language: str) -> str:
     return format_decimal(value, format="#,##0.##")
+
+
+def fmt_percent(rate: Decimal | float | None) -> str:
+    """A share as a percentage with at most one decimal ('83,3%'), or a dash when there is none."""
+    if rate is None:
+        return "—"
+    return fmt_number(round(rate * 100, 1)) + "%"
 
 
 def current_language() -> str:
@@ -137,6 +151,13 @@ def _kept_for_locale(name: str, make):
     return kept[1]
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, through the catalogue kept for the locale in force: for Python code
+    that translates dozens of labels a request (the reports' rows, stages and legends)."""
+    text = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
 # What templates call as ``_()``, ``gettext()`` and ``ngettext()``: Jinja's "newstyle" gettext
 # (the text is escaped as a whole in HTML, then always %-formatted with the keyword arguments),
 # in one call instead of Jinja's three. A list page translates a few hundred strings.
@@ -167,5 +188,6 @@ def init_app(app) -> None:
         time=fmt_time,
         timerange=fmt_timerange,
         number=fmt_number,
+        percent=fmt_percent,
     )
     app.jinja_env.globals.update(current_language=current_language)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote_plus
 
 from flask import request, url_for
 
@@ -37,7 +39,23 @@ class IdUrl:
         return f"{self._head}{int(value)}{self._tail}"
 
 
+# Werkzeug's query-string encoding (werkzeug.urls._urlencode): the WHATWG percent-encode set kept safe.
+_SAFE = "!$'()*,/:;?@"
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote_plus leaves as it is, whatever ``safe`` says
+
+
+def query_string(args: dict) -> str:
+    """The query string url_for appends for ``args`` (single values; None left out), for links
+    that a table repeats per row with other arguments: ``url_for(endpoint) ~ '?' ~ query_string(args)``."""
+    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in args.items() if v is not None)
+
+
+def _quoted(value) -> str:
+    text = str(value)  # ids and ISO dates mostly: nothing to quote
+    return text if _UNQUOTED.fullmatch(text) else quote_plus(text, safe=_SAFE)
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(page_url=page_url, end_time=end_time, id_url=IdUrl)
+    app.jinja_env.globals.update(page_url=page_url, end_time=end_time, id_url=IdUrl, query_string=query_string)
     # Lessons, programme and cohort descriptions: sanitised Markdown wherever they are shown.
     app.jinja_env.filters["markdown"] = render_markdown

@@ -24,9 +24,9 @@ MOST = {
     "coach start page": 5,  # its two panels of enrolments share one load
     "learning page": 5,
     "staff cohort list": 5,
-    "cohort roster": 6,
-    "region dashboard": 8,
-    "CSV export": 8,
+    "cohort roster": 4,  # the cohort alone (no sessions or trainers), the expiry check, one roster select
+    "region dashboard": 5,  # regions and programmes each in one joined load; no look-up of municipalities staff see
+    "CSV export": 5,
     "calendar feed (≈200 events)": 4,  # the rate-limit counter, the token with its owner, their cohorts, the sessions
     "certificate verification": 3,  # + the revocation list its Open Badge check reads (issue 21)
     "certificate PDF": 2,

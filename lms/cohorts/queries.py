@@ -33,6 +33,17 @@ def load_cohort(cohort_id: int) -> Cohort | None:
     ).unique().scalar_one_or_none()
 
 
+# One indexed look-up, built once: whether a user trains a cohort, without loading its trainers.
+_TRAINS = sa.select(sa.exists().where(cohort_trainer.c.cohort_id == sa.bindparam("cohort_id"),
+                                      cohort_trainer.c.user_id == sa.bindparam("user_id")))
+
+
+def trains(user, cohort_id: int) -> bool:
+    """Whether the user is one of the cohort's trainers."""
+    return user.is_authenticated and db.session.execute(
+        _TRAINS, {"cohort_id": cohort_id, "user_id": user.id}).scalar_one()
+
+
 def can_manage(user, cohort: Cohort) -> bool:
     return user.is_authenticated and user.has_role(Role.STAFF, Role.ADMIN)
 

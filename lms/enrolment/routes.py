@@ -10,7 +10,7 @@ from lms import clock, ratelimit
 from lms.auth.access import roles_required, staff_required
 from lms.auth.models import Role, User
 from lms.cohorts.models import Cohort
-from lms.cohorts.queries import can_manage, load_cohort
+from lms.cohorts.queries import can_manage, load_cohort, trains
 from lms.enrolment import bp
 from lms.enrolment import cli as _cli  # noqa: F401 - registers `flask lms process-waitlists`
 from lms.enrolment.forms import ActionForm, AddCoachForm, InterestForm, MoveForm, ReasonForm, VisitorInterestForm
@@ -83,10 +83,6 @@ def _own_enrolment_or_404(enrolment_id: int) -> Enrolment:
     if enrolment is None or enrolment.user_id != current_user.id:
         abort(404)
     return enrolment
-
-
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    return load_cohort(cohort_id) or abort(404)
 
 
 def _with_counters(response: Response, template: str, cohort: Cohort) -> Response:
@@ -226,11 +222,16 @@ def coach_panel(user, now):
 # Staff: the roster ----------------------------------------------------------------------
 
 
-def _readable_cohort(cohort_id: int) -> Cohort:
-    cohort = _cohort_or_404(cohort_id)
-    if not (can_manage(current_user, cohort) or any(t.id == current_user.id for t in cohort.trainers)):
+def _readable_cohort(cohort_id: int, load=load_cohort) -> Cohort:
+    cohort = load(cohort_id) or abort(404)
+    if not (can_manage(current_user, cohort) or trains(current_user, cohort.id)):
         abort(403)
     return cohort
+
+
+def _cohort_row(cohort_id: int) -> Cohort | None:
+    """The cohort alone: what the roster and its CSV read are its own columns (no sessions or trainers)."""
+    return db.session.get(Cohort, cohort_id)
 
 
 def roster_context(cohort: Cohort) -> dict:
@@ -255,7 +256,7 @@ def _roster_url(cohort_id: int) -> str:
 @bp.get("/staff/cohorts/<int:cohort_id>/roster")
 @login_required
 def roster_view(cohort_id: int):
-    cohort = _readable_cohort(cohort_id)
+    cohort = _readable_cohort(cohort_id, _cohort_row)
     expire_offers(clock.now(), cohort)
     return render("enrolment/roster.html", "enrolment/_roster_section.html", **roster_context(cohort))
 
@@ -263,7 +264,7 @@ def roster_view(cohort_id: int):
 @bp.get("/staff/cohorts/<int:cohort_id>/roster.csv")
 @login_required
 def roster_export(cohort_id: int):
-    cohort = _readable_cohort(cohort_id)
+    cohort = _readable_cohort(cohort_id, _cohort_row)
     filename = f"deelnemers-{cohort.id}.csv"
     return Response(roster_csv(cohort), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -26,8 +26,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from lms.attendance.models import Attendance, AttendanceStatus
 from lms.auth.models import Role, User
@@ -36,6 +35,7 @@ from lms.certificates.personal_data import certificate_counts_as_certified
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
 from lms.enrolment.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.i18n import local_to_utc
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
@@ -62,18 +62,30 @@ def visible_region_ids(actor: User) -> set[int] | None:
     return set()
 
 
+# Built once (their cache keys memoized): each page of reports reads the regions and the programmes.
+# Joined eager loads: one round trip each, the tables are small (regions, programmes).
+_REGIONS = sa.select(Region).order_by(Region.name)
+_REGIONS_WITH_MUNICIPALITIES = _REGIONS.options(joinedload(Region.municipalities))
+_SOME_REGIONS_WITH_MUNICIPALITIES = _REGIONS_WITH_MUNICIPALITIES.where(
+    Region.id.in_(sa.bindparam("region_ids", expanding=True)))
+_PROGRAMMES = (
+    sa.select(Programme)
+    .options(joinedload(Programme.session_templates))
+    .order_by(Programme.archived_at.is_not(None), Programme.title, Programme.id)
+)
+
+
 def visible_regions(actor: User, *, with_municipalities: bool = False) -> list[Region]:
     ids = visible_region_ids(actor)
     if ids is not None and not with_municipalities:
         return sorted(actor.coordinated_regions, key=lambda r: r.name)
     if ids is not None and not ids:
         return []
-    stmt = sa.select(Region).order_by(Region.name)
-    if ids is not None:
-        stmt = stmt.where(Region.id.in_(ids))
-    if with_municipalities:
-        stmt = stmt.options(selectinload(Region.municipalities))
-    return list(db.session.execute(stmt).scalars())
+    if ids is None:
+        stmt, params = (_REGIONS_WITH_MUNICIPALITIES if with_municipalities else _REGIONS), {}
+    else:
+        stmt, params = _SOME_REGIONS_WITH_MUNICIPALITIES, {"region_ids": sorted(ids)}
+    return list(db.session.execute(stmt, params).unique().scalars())
 
 
 def may_see_region(actor: User, region_id: int) -> bool:
@@ -88,13 +100,7 @@ def may_see_coaches(actor: User) -> bool:
 
 def report_programmes() -> list[Programme]:
     """Every programme, current ones first, with its session pattern."""
-    return list(
-        db.session.execute(
-            sa.select(Programme)
-            .options(selectinload(Programme.session_templates))
-            .order_by(Programme.archived_at.is_not(None), Programme.title, Programme.id)
-        ).scalars()
-    )
+    return list(db.session.execute(_PROGRAMMES).unique().scalars())
 
 
 # The scope of a report -------------------------------------------------------------------
@@ -220,6 +226,11 @@ class Figures:
             attended=[int(m[f"attended_{k}"] or 0) for k in range(1, positions + 1)],
             made_up=[int(m[f"made_up_{k}"] or 0) for k in range(1, positions + 1)],
         )
+
+    @property
+    def attended_cells(self) -> list[tuple[int, int]]:
+        """Per position: attended, and how many of them made it up in another group."""
+        return list(zip(self.attended, self.made_up, strict=True))
 
     def add(self, other: Figures) -> None:
         self.enrolled += other.enrolled

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, make_response, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms import clock
@@ -10,6 +9,7 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.forms import parse_id
 from lms.htmx import render
+from lms.i18n import gettext as _
 from lms.panels import panel
 from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
@@ -112,7 +112,7 @@ def _comparison(lines):
 
 
 def _dashboard(form, scope, regions, status: int = 200):
-    report = region_report(scope) if scope is not None else None
+    report = region_report(scope, regions) if scope is not None else None
     context = {"form": form, "scope": scope, "report": report, "regions": regions}
     if report is not None:
         context["funnel_chart"] = charts.funnel(report.funnel())
@@ -164,10 +164,10 @@ def coaches():
 
 
 def _report_for_export():
-    form, scope, _regions, _programmes = _filters(with_municipalities=True)
+    form, scope, regions, _programmes = _filters(with_municipalities=True)
     if scope is None:
         abort(404)
-    return region_report(scope)
+    return region_report(scope, regions)
 
 
 def _download(body: bytes, mimetype: str, filename: str):

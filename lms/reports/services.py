@@ -3,17 +3,18 @@ municipality, the drill-down to cohorts and coaches, and the start page's headli
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.enrolment.models import Enrolment
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Region
 from lms.reports.figures import (
@@ -33,6 +34,8 @@ from lms.reports.figures import (
 from lms.reports.summary import figures as summary_figures
 
 # The dashboard ---------------------------------------------------------------------------
+
+_MUNICIPALITIES = sa.select(Municipality).where(Municipality.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -99,19 +102,20 @@ def funnel_stages(figures: Figures, positions) -> list[tuple[str, int]]:
     return stages
 
 
-def region_report(scope: Scope) -> Report:
+def region_report(scope: Scope, loaded: Iterable[Region] = ()) -> Report:
     """Per region in scope, and within each per municipality of the coaches: one query of
     the summary (lms/reports/summary.py), plus one for the names of municipalities outside the regions when coaches from
-    there took part. ``scope.regions`` must have their municipalities loaded.
+    there took part. ``scope.regions`` must have their municipalities loaded; so must ``loaded``, other regions
+    (the reader's visible ones) whose municipalities need not be asked for again.
     """
     positions = len(scope.positions)
     figures = summary_figures(scope, ("region_id", "municipality_id"))
     municipality_ids = {m for (_r, m) in figures if m is not None}
-    known = {m.id: m for region in scope.regions for m in region.municipalities}
+    known = {m.id: m for region in (*scope.regions, *loaded) for m in region.municipalities}
     foreign_ids = municipality_ids - known.keys()
     if foreign_ids:
         # Coaches from outside the cohort's region: their municipalities, by name.
-        for m in db.session.execute(sa.select(Municipality).where(Municipality.id.in_(foreign_ids))).scalars():
+        for m in db.session.execute(_MUNICIPALITIES, {"ids": sorted(foreign_ids)}).scalars():
             known[m.id] = m
     sections = []
     total = Figures.empty(positions)

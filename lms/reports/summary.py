@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -39,9 +40,12 @@ REFRESH_LOCK = 2020_0001
 # Keeping the summary fresh ---------------------------------------------------------------
 
 
+_ANY_STALE = sa.select(STALE.c.cohort_id).limit(1)  # built once: every report reads it first
+
+
 def refresh_stale() -> int:
     """Recompute the figures of the cohorts marked stale; returns how many. One query when none are."""
-    if db.session.execute(sa.select(STALE.c.cohort_id).limit(1)).first() is None:
+    if db.session.execute(_ANY_STALE).first() is None:
         return 0
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(REFRESH_LOCK)))
@@ -143,6 +147,26 @@ def _refresh_on_schedule(_sender, **_kwargs) -> None:
 # Reading ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
+def _sums(group_by: tuple[str, ...], whole_periods: bool) -> sa.Select:
+    """The sums per group key and position, built once per grouping (its cache key memoized).
+
+    Over the per-region totals (whole periods; bound: programme_id, region_ids) or over the
+    per-cohort buckets, which the caller joins to the cohorts in scope; bound: positions.
+    """
+    table = PER_REGION if whole_periods else PER_COHORT
+    columns = [table.c[name] for name in group_by]
+    stmt = (
+        sa.select(*columns, table.c.position, *[sa.func.sum(table.c[m]).label(m) for m in MEASURES])
+        .where(table.c.position <= sa.bindparam("positions"))
+        .group_by(*columns, table.c.position)
+    )
+    if whole_periods:
+        stmt = stmt.where(table.c.programme_id == sa.bindparam("programme_id"),
+                          table.c.region_id.in_(sa.bindparam("region_ids", expanding=True)))
+    return stmt
+
+
 def figures(scope: Scope, group_by: tuple[str, ...], *, attendance: bool = True) -> dict[tuple, Figures]:
     """Figures per group key, as ``figures_by`` gives them; groups: region_id, municipality_id, cohort_id."""
     if not scope.regions:
@@ -151,32 +175,27 @@ def figures(scope: Scope, group_by: tuple[str, ...], *, attendance: bool = True)
     positions = len(scope.positions) if attendance else 0
     whole_periods = scope.cohort is None and scope.cohort_ids is None and scope.date_from is None \
         and scope.date_to is None and "cohort_id" not in group_by
-    table = PER_REGION if whole_periods else PER_COHORT
-    columns = [table.c[name] for name in group_by]
-    stmt = (
-        sa.select(*columns, table.c.position, *[sa.func.sum(table.c[m]).label(m) for m in MEASURES])
-        .where(table.c.position <= positions)
-        .group_by(*columns, table.c.position)
-    )
+    stmt = _sums(group_by, whole_periods)
+    params = {"positions": positions}
     if whole_periods:
-        stmt = stmt.where(table.c.programme_id == scope.programme.id, table.c.region_id.in_(scope.region_ids))
+        params |= {"programme_id": scope.programme.id, "region_ids": scope.region_ids}
     else:
-        stmt = stmt.join(Cohort, Cohort.id == table.c.cohort_id).where(*scope_conditions(scope))
+        stmt = stmt.join(Cohort, Cohort.id == PER_COHORT.c.cohort_id).where(*scope_conditions(scope))
+    table = PER_REGION if whole_periods else PER_COHORT
     if scope.municipality == UNKNOWN_MUNICIPALITY:
         stmt = stmt.where(table.c.municipality_id.is_(None))
     elif isinstance(scope.municipality, Municipality):
         stmt = stmt.where(table.c.municipality_id == scope.municipality.id)
     result: dict[tuple, Figures] = {}
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(stmt, params):
         key = tuple(row[: len(group_by)])
         found = result.get(key)
         if found is None:
             found = result[key] = Figures.empty(positions)
-        m = row._mapping
-        if m["position"] == 0:
+        if row.position == 0:
             for name in MEMBER_MEASURES:
-                setattr(found, name, int(m[name]))
+                setattr(found, name, int(getattr(row, name)))
         else:
-            found.attended[m["position"] - 1] = int(m["attended"])
-            found.made_up[m["position"] - 1] = int(m["made_up"])
+            found.attended[row.position - 1] = int(row.attended)
+            found.made_up[row.position - 1] = int(row.made_up)
     return result

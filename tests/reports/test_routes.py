@@ -89,6 +89,19 @@ def test_a_region_shows_its_municipalities(client, auth, staff, dataset):
     assert f"municipality={tiel.id}" in html  # drill-down from a municipality's figures
 
 
+def test_names_in_charts_and_tables_are_escaped(client, auth, staff, dataset):
+    # The charts write their numbers unescaped (templates/reports/_macros.html); their texts still are.
+    doetinchem = db.session.execute(sa.select(Municipality).where(Municipality.name == "Doetinchem")).scalar_one()
+    doetinchem.name = 'Doetinchem <b class="x">&</b>'
+    db.session.commit()
+    auth.login(staff)
+    html = text(client.get(f"/reports/?programme={dataset.programme.id}&region={dataset.region.id}"))
+    chart = re.search(r'<svg[^>]*id="municipality-chart"[^>]*>(.*?)</svg>', html, re.S).group(1)
+    assert "Doetinchem &lt;b class=&#34;x&#34;&gt;&amp;&lt;/b&gt;</text>" in chart
+    assert '<b class="x">' not in html
+    assert row_cells(html, "municipality-table", "Doetinchem &lt;b class=&#34;x&#34;&gt;&amp;&lt;/b&gt;")[:2] == ["3", "1"]
+
+
 def test_filters_are_served_as_a_fragment_for_htmx(client, auth, staff, dataset):
     auth.login(staff)
     response = client.get(f"/reports/?region={dataset.region.id}&from_date=2026-08-01", htmx=True)
