@@ -223,3 +223,28 @@ def test_catalogue_is_paginated(client, app, make_cohort, make_programme):
     assert "Groep 0" in page and "Groep 2" not in page
     response = client.get("/trainings?page=2", htmx=True)
     assert "Groep 2" in response.get_data(as_text=True)
+
+
+def test_catalogue_past_the_last_page_still_counts_the_groups(client, app, make_cohort, make_programme):
+    # The page's rows carry the total; a page past the last has none, and counts apart.
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    programme = make_programme()
+    for i in range(3):
+        make_cohort(programme, title=f"Groep {i}", first=date(2027, 3, 1 + i))
+    page = client.get("/trainings?page=7").get_data(as_text=True)
+    assert "3 groepen gevonden" in page and "Pagina 7 van 2" in page
+    assert "Er zijn geen groepen open voor inschrijving met deze filters." in page
+    page = client.get("/trainings?region=999999").get_data(as_text=True)
+    assert "0 groepen gevonden" in page and "Pagina " not in page
+
+
+def test_catalogue_card_shows_sessions_in_order_and_a_cancelled_one_without_calendar_link(client, make_cohort):
+    cohort = make_cohort(title="Met afgelaste bijeenkomst")
+    first, second = cohort.sessions[0], cohort.sessions[1]
+    first.status = SessionStatus.CANCELLED
+    db.session.commit()
+    card = client.get("/trainings").get_data(as_text=True).split("Met afgelaste bijeenkomst", 1)[1]
+    card = card.split("</article>", 1)[0]
+    assert card.index(first.title) < card.index(second.title)
+    assert "session session-cancelled" in card and "Geannuleerd" in card
+    assert f"/sessions/{first.id}.ics" not in card and f"/sessions/{second.id}.ics" in card
