@@ -60,27 +60,33 @@ def trainer_choices() -> list[User]:
     ).scalars())
 
 
-def staff_cohort_query(*, programme_id=None, region_id=None, status=None, starts_from=None, starts_until=None,
-                       region_ids=None):
-    """Cohorts for the staff list, newest first, with what each row shows loaded eagerly."""
-    stmt = (
-        sa.select(Cohort)
-        .options(joinedload(Cohort.programme), joinedload(Cohort.region), joinedload(Cohort.municipality))
-        .order_by(Cohort.starts_at.desc().nulls_last(), Cohort.id.desc())
-    )
-    if programme_id:
-        stmt = stmt.where(Cohort.programme_id == programme_id)
-    if region_id:
-        stmt = stmt.where(Cohort.region_id == region_id)
-    if region_ids is not None:
-        stmt = stmt.where(Cohort.region_id.in_(region_ids))
-    if status:
-        stmt = stmt.where(Cohort.status == status)
-    if starts_from:
-        stmt = stmt.where(Cohort.starts_at >= local_to_utc(starts_from, time(0, 0)))
-    if starts_until:
-        stmt = stmt.where(Cohort.starts_at < local_to_utc(starts_until + timedelta(days=1), time(0, 0)))
-    return stmt
+# The staff list's filters, each a criterion with its value bound per request.
+_STAFF_FILTERS = {
+    "programme_id": Cohort.programme_id == sa.bindparam("programme_id"),
+    "region_id": Cohort.region_id == sa.bindparam("region_id"),
+    "status": Cohort.status == sa.bindparam("status"),
+    "starts_from": Cohort.starts_at >= sa.bindparam("starts_from"),
+    "starts_until": Cohort.starts_at < sa.bindparam("starts_until"),
+}
+STAFF_LIST_ORDER = (Cohort.starts_at.desc().nulls_last(), Cohort.id.desc())  # newest first (ix_cohort_newest_first)
+
+
+def staff_cohort_filters(*, programme_id=None, region_id=None, status=None, starts_from: date | None = None,
+                         starts_until: date | None = None) -> dict:
+    """The values of the staff list's filters that apply; days are whole local days."""
+    values = {
+        "programme_id": programme_id,
+        "region_id": region_id,
+        "status": status,
+        "starts_from": local_to_utc(starts_from, time(0, 0)) if starts_from else None,
+        "starts_until": local_to_utc(starts_until + timedelta(days=1), time(0, 0)) if starts_until else None,
+    }
+    return {name: value for name, value in values.items() if value}
+
+
+def staff_cohort_criteria(names) -> list:
+    """The criteria of the staff list's filters by name (see ``staff_cohort_filters``)."""
+    return [_STAFF_FILTERS[name] for name in names]
 
 
 # Catalogue ---------------------------------------------------------------------------
