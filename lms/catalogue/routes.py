@@ -15,7 +15,7 @@ from lms.enrolment.waitlist import expire_offers
 from lms.forms import FIRST_YEAR, LAST_YEAR, parse_id
 from lms.htmx import is_htmx, render
 from lms.numbers import bounded_int
-from lms.regions.services import all_regions, municipalities_of
+from lms.regions.services import all_regions, municipalities_of, region_names
 from lms.urls import external_url
 
 
@@ -60,7 +60,7 @@ def index():
         "catalogue/_results.html",
         page=page,
         cohorts=page.items,
-        regions=all_regions(),
+        regions=region_names(),
         municipalities=municipalities,
         months=catalogue_months(),
         region_id=region_id,

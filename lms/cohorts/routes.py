@@ -47,7 +47,7 @@ from lms.panels import panel
 from lms.programmes.models import Programme, SessionKind
 from lms.programmes.services import active_programmes
 from lms.regions.models import Municipality, Region
-from lms.regions.services import all_regions, municipalities_of
+from lms.regions.services import all_regions, municipalities_of, region_names
 from lms.web import perform
 
 bp.add_app_template_global(status_label, "cohort_status_label")
@@ -121,7 +121,7 @@ def index():
     form.programme.choices = [("", _("All programmes"))] + [
         (programme_id, title) for programme_id, title in db.session.execute(_PROGRAMME_CHOICES)
     ]
-    form.region.choices = [("", _("All regions"))] + [(r.id, r.name) for r in all_regions()]
+    form.region.choices = [("", _("All regions"))] + [(region_id, name) for region_id, name in region_names()]
     form.validate()
     filters = staff_cohort_filters(
         programme_id=form.programme.data if not form.programme.errors else None,
