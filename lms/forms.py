@@ -3,16 +3,44 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import wtforms
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, TextAreaField, ValidationError
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from lms.numbers import bounded_int, is_integer_text
 from lms.urls import MAX_ID
+
+
+class FilterForm(FlaskForm):
+    """A list's filters, read from the query string: no CSRF token.
+
+    An empty select field is checked against its choices before ``Optional`` waives it, which
+    asks WTForms for the message it then drops; Flask-WTF reads WTForms' catalogue from disk
+    for that on every request. Here it is read once per process and language.
+    """
+
+    class Meta:
+        csrf = False
+
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_messages(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _wtforms_messages(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def strip(value):

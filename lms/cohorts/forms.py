@@ -15,7 +15,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.cohorts.models import STATUS_LABELS
-from lms.forms import DayField, FiniteDecimalField, IntegerField, https_url, no_control_chars, optional_int, strip
+from lms.forms import (
+    DayField,
+    FilterForm,
+    FiniteDecimalField,
+    IntegerField,
+    https_url,
+    no_control_chars,
+    optional_int,
+    strip,
+)
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
 
@@ -92,10 +101,7 @@ class SessionForm(FlaskForm):
         return valid
 
 
-class CohortFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class CohortFilterForm(FilterForm):
     programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()])
     region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
     status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],

@@ -281,3 +281,6 @@ def test_staff_cohort_list_counts_each_row_newest_first_on_every_page(client, ap
     assert "Groep april" in body and "Groep mei" not in body and "Groep maart" not in body
     body = client.get(f"/staff/cohorts?region={other_region.id}&status=open").get_data(as_text=True)
     assert "1 groep" in body and "Groep april" in body
+    # WTForms' own messages (a catalogue kept per process and language) are still Dutch.
+    body = client.get("/staff/cohorts?status=nope").get_data(as_text=True)
+    assert '<small id="status-error" class="field-error">Ongeldige keuze.</small>' in body and "3 groepen" in body
