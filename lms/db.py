@@ -11,6 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from lms.i18n import kept_for_locale
+
 # Stable constraint names, so Alembic migrations can refer to them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,8 +103,23 @@ def status_in(*statuses) -> property:
 
 
 def labeller(enum_cls: type[enum.Enum], labels: dict):
-    """A function giving the label of a member of ``enum_cls`` (or of its value) in the reader's language."""
-    return lambda member: str(labels[enum_cls(member)])
+    """A function giving the label of a member of ``enum_cls`` (or of its value) in the reader's language.
+
+    A list shows the same few labels on every row: each is translated once per request and locale.
+    """
+    name = f"lms_labels_{id(labels)}"
+
+    def label(member) -> str:
+        member = enum_cls(member)
+        texts = kept_for_locale(name, lambda _locale: {})
+        if texts is None:
+            return str(labels[member])
+        text = texts.get(member)
+        if text is None:
+            text = texts[member] = str(labels[member])
+        return text
+
+    return label
 
 
 class Base(DeclarativeBase):

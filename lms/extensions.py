@@ -5,6 +5,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.pagination import Pagination
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
@@ -29,6 +30,36 @@ class LmsSQLAlchemy(SQLAlchemy):
             error_out=error_out,
             count=count,
         )
+
+    def paginate_rows(self, select, count, params: dict, make, *, per_page: int) -> Pagination:
+        """A page of ``make(row)`` from a select whose last column is the total, so a page is one round trip.
+
+        ``select`` takes ``:limit`` and ``:offset`` besides ``params``; its total is a scalar
+        ``count`` subquery (PostgreSQL and SQLite evaluate it once). Past the last page no row
+        carries the total: only then is ``count`` run apart.
+        """
+        return RowsPagination(page=page_arg(), per_page=per_page, max_per_page=None, error_out=False,
+                              session=self.session, select=select, count_select=count, params=params, make=make)
+
+
+class RowsPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over plain rows (see ``LmsSQLAlchemy.paginate_rows``)."""
+
+    def _query_items(self) -> list:
+        args = self._query_args
+        rows = args["session"].execute(
+            args["select"], {**args["params"], "limit": self.per_page, "offset": (self.page - 1) * self.per_page}
+        ).all()
+        # An empty first page is an empty list; an empty later page says nothing about the total.
+        self._total = rows[0][-1] if rows else 0 if self.page == 1 else None
+        make = args["make"]
+        return [make(row) for row in rows]
+
+    def _query_count(self) -> int:
+        if self._total is None:
+            args = self._query_args
+            return args["session"].execute(args["count_select"], args["params"]).scalar_one()
+        return self._total
 
 
 db = LmsSQLAlchemy(model_class=Base)

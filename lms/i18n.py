@@ -135,6 +135,11 @@ def _translations():
     return translations if translations is not None else flask_babel.get_translations()
 
 
+def kept_for_locale(name: str, make):
+    """``make(locale)``, made once per request (app context) and locale; None before a locale is selected."""
+    return _kept_for_locale(name, make)
+
+
 def _kept_for_locale(name: str, make):
     """``make(locale)``, kept in Flask-Babel's per-context namespace next to the locale it was made
     for, so a ``force_locale`` block, which sets another locale, gets its own; None while no

@@ -8,15 +8,14 @@ from flask_login import current_user
 from lms import clock
 from lms.auth.models import Role
 from lms.catalogue import bp
-from lms.cohorts.queries import can_manage, can_read, catalogue_months, catalogue_query, load_cohort
+from lms.cohorts.queries import can_manage, can_read, catalogue_months, catalogue_page, load_cohort
 from lms.enrolment.interest import interested_programmes, notify_opened_cohorts, programmes_without_open_cohort
 from lms.enrolment.queries import enrol_panel_context
 from lms.enrolment.waitlist import expire_offers
-from lms.extensions import db
 from lms.forms import FIRST_YEAR, LAST_YEAR, parse_id
 from lms.htmx import is_htmx, render
 from lms.numbers import bounded_int
-from lms.regions.services import all_regions, municipalities_of
+from lms.regions.services import all_regions, municipalities_of, region_names
 from lms.urls import external_url
 
 
@@ -49,11 +48,8 @@ def index():
         if not is_htmx():
             return redirect(canonical)
     own_region = current_user.region_id if current_user.is_authenticated else None
-    page = db.paginate(
-        catalogue_query(region_id=region_id, municipality_id=municipality_id, month=month,
-                        first_region_id=own_region),
-        per_page=current_app.config["CATALOGUE_PAGE_SIZE"], error_out=False,
-    )
+    page = catalogue_page(region_id=region_id, municipality_id=municipality_id, month=month,
+                          first_region_id=own_region, per_page=current_app.config["CATALOGUE_PAGE_SIZE"])
     interest_programmes = []
     interested = set()
     if current_user.is_authenticated and current_user.has_role(Role.COACH):
@@ -64,7 +60,7 @@ def index():
         "catalogue/_results.html",
         page=page,
         cohorts=page.items,
-        regions=all_regions(),
+        regions=region_names(),
         municipalities=municipalities,
         months=catalogue_months(),
         region_id=region_id,

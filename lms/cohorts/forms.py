@@ -15,7 +15,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.cohorts.models import STATUS_LABELS
-from lms.forms import DayField, FiniteDecimalField, IntegerField, https_url, no_control_chars, optional_int, strip
+from lms.forms import (
+    DayField,
+    FilterForm,
+    FiniteDecimalField,
+    IntegerField,
+    QuickDateInput,
+    QuickSelect,
+    https_url,
+    no_control_chars,
+    optional_int,
+    strip,
+)
 from lms.programmes.forms import KIND_LABELS
 from lms.programmes.models import SessionKind
 
@@ -92,13 +103,10 @@ class SessionForm(FlaskForm):
         return valid
 
 
-class CohortFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()])
-    region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
-    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],
+class CohortFilterForm(FilterForm):
+    programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()], widget=QuickSelect())
+    region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()], widget=QuickSelect())
+    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()], widget=QuickSelect(),
                          choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
-    starts_from = DayField(_l("Starting from"), validators=[Optional()])
-    starts_until = DayField(_l("Starting until"), validators=[Optional()])
+    starts_from = DayField(_l("Starting from"), validators=[Optional()], widget=QuickDateInput())
+    starts_until = DayField(_l("Starting until"), validators=[Optional()], widget=QuickDateInput())

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.auth.models import User
@@ -97,10 +97,6 @@ class Cohort(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
-
-    # Filled in by list queries (with_expression), so a page of cohorts needs no query per row.
-    enrolled_count: Mapped[int | None] = query_expression()
-    waitlist_count: Mapped[int | None] = query_expression()
 
     programme: Mapped[Programme] = relationship()
     region: Mapped[Region] = relationship()

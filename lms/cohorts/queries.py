@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
-from lms.cohorts.models import Cohort, CohortStatus, Session, cohort_trainer
+from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
 from lms.db import from_utc_text, utc_text
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
-from lms.regions.models import Municipality
+from lms.programmes.models import Programme, SessionKind
+from lms.regions.models import Municipality, Region
 
 LIVE_STATUSES = (CohortStatus.DRAFT, CohortStatus.OPEN, CohortStatus.CLOSED)
 
@@ -68,65 +71,141 @@ def trainer_choices() -> list[User]:
     ).scalars())
 
 
-def staff_cohort_query(*, programme_id=None, region_id=None, status=None, starts_from=None, starts_until=None,
-                       region_ids=None):
-    """Cohorts for the staff list, newest first, with what each row shows loaded eagerly."""
-    stmt = (
-        sa.select(Cohort)
-        .options(joinedload(Cohort.programme), joinedload(Cohort.region), joinedload(Cohort.municipality))
-        .order_by(Cohort.starts_at.desc().nulls_last(), Cohort.id.desc())
-    )
-    if programme_id:
-        stmt = stmt.where(Cohort.programme_id == programme_id)
-    if region_id:
-        stmt = stmt.where(Cohort.region_id == region_id)
-    if region_ids is not None:
-        stmt = stmt.where(Cohort.region_id.in_(region_ids))
-    if status:
-        stmt = stmt.where(Cohort.status == status)
-    if starts_from:
-        stmt = stmt.where(Cohort.starts_at >= local_to_utc(starts_from, time(0, 0)))
-    if starts_until:
-        stmt = stmt.where(Cohort.starts_at < local_to_utc(starts_until + timedelta(days=1), time(0, 0)))
-    return stmt
+# The staff list's filters, each a criterion with its value bound per request.
+_STAFF_FILTERS = {
+    "programme_id": Cohort.programme_id == sa.bindparam("programme_id"),
+    "region_id": Cohort.region_id == sa.bindparam("region_id"),
+    "status": Cohort.status == sa.bindparam("status"),
+    "starts_from": Cohort.starts_at >= sa.bindparam("starts_from"),
+    "starts_until": Cohort.starts_at < sa.bindparam("starts_until"),
+}
+STAFF_LIST_ORDER = (Cohort.starts_at.desc().nulls_last(), Cohort.id.desc())  # newest first (ix_cohort_newest_first)
+
+
+def staff_cohort_filters(*, programme_id=None, region_id=None, status=None, starts_from: date | None = None,
+                         starts_until: date | None = None) -> dict:
+    """The values of the staff list's filters that apply; days are whole local days."""
+    values = {
+        "programme_id": programme_id,
+        "region_id": region_id,
+        "status": status,
+        "starts_from": local_to_utc(starts_from, time(0, 0)) if starts_from else None,
+        "starts_until": local_to_utc(starts_until + timedelta(days=1), time(0, 0)) if starts_until else None,
+    }
+    return {name: value for name, value in values.items() if value}
+
+
+def staff_cohort_criteria(names) -> list:
+    """The criteria of the staff list's filters by name (see ``staff_cohort_filters``)."""
+    return [_STAFF_FILTERS[name] for name in names]
 
 
 # Catalogue ---------------------------------------------------------------------------
 
 
-def catalogue_query(*, region_id=None, municipality_id=None, month: date | None = None, first_region_id=None):
-    """Open cohorts for the public catalogue, the viewer's own region first.
+@dataclass(frozen=True, slots=True)
+class ListedSession:
+    """What a list of sessions shows of one (``catalogue/_session_list.html``)."""
 
-    A cohort without a municipality serves its whole region, so it is listed under every
-    municipality of that region too.
-    """
-    stmt = (
-        sa.select(Cohort)
-        .where(Cohort.status == CohortStatus.OPEN)
-        .options(
-            joinedload(Cohort.programme),
-            joinedload(Cohort.region),
-            joinedload(Cohort.municipality),
-            selectinload(Cohort.sessions),
-        )
-    )
-    if region_id:
-        stmt = stmt.where(Cohort.region_id == region_id)
-    if municipality_id:
-        region_of = sa.select(Municipality.region_id).where(Municipality.id == municipality_id).scalar_subquery()
-        stmt = stmt.where(sa.or_(
-            Cohort.municipality_id == municipality_id,
+    id: int
+    cohort_id: int
+    title: str
+    kind: SessionKind
+    status: SessionStatus
+    starts_at: datetime
+    ends_at: datetime
+    address: str | None
+    room: str | None
+    video_url: str | None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def is_online(self) -> bool:
+        return self.kind == SessionKind.ONLINE
+
+
+@dataclass(slots=True)
+class CatalogueCard:
+    """What the catalogue shows of an open cohort, with its sessions."""
+
+    id: int
+    title: str
+    programme_title: str
+    region_name: str
+    municipality_name: str | None
+    region_id: int
+    capacity: int
+    seats_taken: int
+    enrol_closes_at: datetime | None
+    sessions: list[ListedSession] = field(default_factory=list)
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+
+@lru_cache(maxsize=None)
+def _catalogue_statements(by_region: bool, by_municipality: bool, by_month: bool, own_region_first: bool):
+    """(page, count) for the filters that apply, built once each: the values are bound per request."""
+    criteria = [Cohort.status == CohortStatus.OPEN]
+    if by_region:
+        criteria.append(Cohort.region_id == sa.bindparam("region_id"))
+    if by_municipality:
+        # A cohort without a municipality serves its whole region, so it is listed under every
+        # municipality of that region too.
+        region_of = (sa.select(Municipality.region_id).where(Municipality.id == sa.bindparam("municipality_id"))
+                     .correlate(None).scalar_subquery())
+        criteria.append(sa.or_(
+            Cohort.municipality_id == sa.bindparam("municipality_id"),
             sa.and_(Cohort.municipality_id.is_(None), Cohort.region_id == region_of),
         ))
+    if by_month:
+        criteria += [Cohort.starts_at >= sa.bindparam("month_from"), Cohort.starts_at < sa.bindparam("month_until")]
+    count = sa.select(sa.func.count()).select_from(Cohort).where(*criteria)
+    order = [sa.case((Cohort.region_id == sa.bindparam("own_region_id"), 0), else_=1)] if own_region_first else []
+    page = (
+        sa.select(Cohort.id, Cohort.title, Programme.title, Region.name, Municipality.name, Cohort.region_id,
+                  Cohort.capacity, Cohort.seats_taken, Cohort.enrol_closes_at,
+                  count.correlate(None).scalar_subquery())
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .join(Region, Region.id == Cohort.region_id)
+        .outerjoin(Municipality, Municipality.id == Cohort.municipality_id)
+        .where(*criteria)
+        .order_by(*order, Cohort.starts_at, Cohort.id)
+        .limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    )
+    return page, count
+
+
+_LISTED_SESSIONS = (
+    sa.select(Session.id, Session.cohort_id, Session.title, Session.kind, Session.status, Session.starts_at,
+              Session.ends_at, Session.address, Session.room, Session.video_url)
+    .where(Session.cohort_id.in_(sa.bindparam("cohort_ids", expanding=True)))
+    .order_by(Session.cohort_id, Session.starts_at, Session.id)
+)
+
+
+def catalogue_page(*, per_page: int, region_id=None, municipality_id=None, month: date | None = None,
+                   first_region_id=None):
+    """A page of open cohorts for the public catalogue, the viewer's own region first, with their sessions.
+
+    Two statements of plain rows: the page with its total, and the page's sessions.
+    """
+    params = {"region_id": region_id, "municipality_id": municipality_id, "own_region_id": first_region_id}
     if month:
-        start = local_to_utc(month.replace(day=1), time(0, 0))
         next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        stmt = stmt.where(Cohort.starts_at >= start, Cohort.starts_at < local_to_utc(next_month, time(0, 0)))
-    order = []
-    if first_region_id:
-        order.append(sa.case((Cohort.region_id == first_region_id, 0), else_=1))
-    stmt = stmt.order_by(*order, Cohort.starts_at, Cohort.id)
-    return stmt
+        params.update(month_from=local_to_utc(month.replace(day=1), time(0, 0)),
+                      month_until=local_to_utc(next_month, time(0, 0)))
+    select, count = _catalogue_statements(bool(region_id), bool(municipality_id), bool(month), bool(first_region_id))
+    page = db.paginate_rows(select, count, params, lambda row: CatalogueCard(*row[:-1]), per_page=per_page)
+    if page.items:
+        cards = {card.id: card for card in page.items}
+        for row in db.session.execute(_LISTED_SESSIONS, {"cohort_ids": list(cards)}):
+            cards[row[1]].sessions.append(ListedSession(*row))
+    return page
 
 
 def catalogue_months() -> list[date]:
@@ -136,11 +215,19 @@ def catalogue_months() -> list[date]:
     cohort's start: many cohorts start in the same hour, and the local month of a start is
     that of its hour (Europe/Amsterdam is a whole number of hours from UTC).
     """
-    hour = sa.func.substr(utc_text(Cohort.starts_at), 1, 13)  # YYYY-MM-DD HH
-    hours = db.session.execute(
-        sa.select(hour).distinct().where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
-    ).scalars()
-    return sorted({to_local(from_utc_text(f"{value}:00")).date().replace(day=1) for value in hours})
+    hours = db.session.execute(_OPEN_START_HOURS).scalars()
+    return sorted({_month_of_hour(value) for value in hours})
+
+
+_OPEN_START_HOURS = (
+    sa.select(sa.func.substr(utc_text(Cohort.starts_at), 1, 13))  # YYYY-MM-DD HH
+    .distinct().where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
+)
+
+
+@lru_cache(maxsize=4096)
+def _month_of_hour(hour: str) -> date:
+    return to_local(from_utc_text(f"{hour}:00")).date().replace(day=1)
 
 
 # Start pages -------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +18,7 @@ from lms.cohorts.queries import (
     can_manage,
     can_read,
     load_cohort,
-    staff_cohort_query,
+    staff_cohort_filters,
     staff_overview,
     trainer_choices,
     trainer_overview,
@@ -36,7 +37,7 @@ from lms.cohorts.services import (
     update_session,
 )
 from lms.enrolment.interest import waiting_interest
-from lms.enrolment.queries import awaiting_approval, participants, roster, with_counts
+from lms.enrolment.queries import awaiting_approval, participants, roster, staff_cohort_page
 from lms.enrolment.waitlist import expire_offers
 from lms.extensions import db
 from lms.forms import parse_id
@@ -46,7 +47,7 @@ from lms.panels import panel
 from lms.programmes.models import Programme, SessionKind
 from lms.programmes.services import active_programmes
 from lms.regions.models import Municipality, Region
-from lms.regions.services import all_regions, municipalities_of
+from lms.regions.services import all_regions, municipalities_of, region_names
 from lms.web import perform
 
 bp.add_app_template_global(status_label, "cohort_status_label")
@@ -110,23 +111,26 @@ def _to_cohort(cohort_id: int, anchor: str = ""):
 # Staff list --------------------------------------------------------------------------
 
 
+_PROGRAMME_CHOICES = sa.select(Programme.id, Programme.title).order_by(Programme.title)
+
+
 @bp.get("/staff/cohorts")
 @staff_required
 def index():
     form = CohortFilterForm(request.args)
     form.programme.choices = [("", _("All programmes"))] + [
-        (p.id, p.title) for p in db.session.execute(db.select(Programme).order_by(Programme.title)).scalars()
+        (programme_id, title) for programme_id, title in db.session.execute(_PROGRAMME_CHOICES)
     ]
-    form.region.choices = [("", _("All regions"))] + [(r.id, r.name) for r in all_regions()]
+    form.region.choices = [("", _("All regions"))] + [(region_id, name) for region_id, name in region_names()]
     form.validate()
-    stmt = staff_cohort_query(
+    filters = staff_cohort_filters(
         programme_id=form.programme.data if not form.programme.errors else None,
         region_id=form.region.data if not form.region.errors else None,
         status=CohortStatus(form.status.data) if form.status.data and not form.status.errors else None,
         starts_from=form.starts_from.data if not form.starts_from.errors else None,
         starts_until=form.starts_until.data if not form.starts_until.errors else None,
     )
-    page = db.paginate(with_counts(stmt), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = staff_cohort_page(filters, per_page=current_app.config["PAGE_SIZE"])
     return render("cohorts/index.html", "cohorts/_cohort_table.html", form=form, page=page)
 
 

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.cohorts.queries import STAFF_LIST_ORDER, staff_cohort_criteria
 from lms.csv import CsvWriter
 from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.i18n import fmt_datetime, local_to_utc, to_local
-from lms.regions.models import Municipality, Organisation
+from lms.programmes.models import Programme
+from lms.regions.models import Municipality, Organisation, Region
 
 # What the coach's pages and progress (lms/completion) show of an enrolment's programme: its
 # title. Progress reads the modules, their lessons and quizzes as plain rows
@@ -268,23 +272,61 @@ def coach_enrolments(user: User, *, fresh: bool = False) -> list[Enrolment]:
 # Counts for the staff pages --------------------------------------------------------------
 
 
-def _count_of(*criteria):
-    return (
-        sa.select(sa.func.count())  # count(*): answered from ix_enrolment_cohort_status alone
-        .select_from(Enrolment)
-        .where(Enrolment.cohort_id == Cohort.id, *criteria)
-        .correlate(Cohort)
-        .scalar_subquery()
-    )
+@dataclass(frozen=True, slots=True)
+class StaffListCohort:
+    """One line of the staff's list of cohorts, with its counts."""
+
+    id: int
+    title: str
+    status: CohortStatus
+    capacity: int
+    starts_at: datetime | None
+    programme_title: str
+    region_name: str
+    municipality_name: str | None
+    enrolled_count: int
+    waitlist_count: int
 
 
-def with_counts(stmt):
-    """A select of cohorts, each with its enrolled and waitlist counts (in the same statement)."""
-    return stmt.options(
-        with_expression(Cohort.enrolled_count, _count_of(
-            Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED]))),
-        with_expression(Cohort.waitlist_count, _count_of(Enrolment.status == EnrolmentStatus.WAITLISTED)),
+@lru_cache(maxsize=None)
+def _staff_list_statements(filters: tuple[str, ...]):
+    """(page, count) for the staff list with these filters, built once: the values are bound per request.
+
+    The page of cohorts is chosen first (the newest-first index, LIMIT and OFFSET), and only its
+    rows are counted (ix_enrolment_cohort_status alone answers each count), also deep in the list.
+    """
+    criteria = staff_cohort_criteria(filters)
+    count = sa.select(sa.func.count()).select_from(Cohort).where(*criteria)
+    page = (
+        sa.select(Cohort.id, Cohort.title, Cohort.status, Cohort.capacity, Cohort.starts_at, Cohort.programme_id,
+                  Cohort.region_id, Cohort.municipality_id)
+        .where(*criteria)
+        .order_by(*STAFF_LIST_ORDER)
+        .limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        .subquery("page")
     )
+
+    def count_of(*statuses):
+        return (sa.select(sa.func.count()).select_from(Enrolment)
+                .where(Enrolment.cohort_id == page.c.id, Enrolment.status.in_(statuses)).scalar_subquery())
+
+    select = (
+        sa.select(page.c.id, page.c.title, page.c.status, page.c.capacity, page.c.starts_at, Programme.title,
+                  Region.name, Municipality.name,
+                  count_of(EnrolmentStatus.ENROLLED, EnrolmentStatus.COMPLETED), count_of(EnrolmentStatus.WAITLISTED),
+                  count.correlate(None).scalar_subquery())
+        .join(Programme, Programme.id == page.c.programme_id)
+        .join(Region, Region.id == page.c.region_id)
+        .outerjoin(Municipality, Municipality.id == page.c.municipality_id)
+        .order_by(page.c.starts_at.desc().nulls_last(), page.c.id.desc())
+    )
+    return select, count
+
+
+def staff_cohort_page(filters: dict, *, per_page: int):
+    """A page of the staff's list of cohorts (``lms.cohorts.queries.staff_cohort_filters``), in one statement."""
+    select, count = _staff_list_statements(tuple(sorted(filters)))
+    return db.paginate_rows(select, count, filters, lambda row: StaffListCohort(*row[:-1]), per_page=per_page)
 
 
 def awaiting_approval() -> list[tuple[Cohort, int]]:

@@ -57,6 +57,14 @@ def all_regions() -> list[Region]:
     return list(db.session.execute(sa.select(Region).order_by(Region.name)).scalars())
 
 
+_REGION_NAMES = sa.select(Region.id, Region.name).order_by(Region.name)
+
+
+def region_names() -> list:
+    """Every region's id and name, by name (rows, for the filters of lists)."""
+    return db.session.execute(_REGION_NAMES).all()
+
+
 def municipalities_of(region_id: int | None) -> list[Municipality]:
     stmt = sa.select(Municipality).order_by(Municipality.name)
     if region_id:

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from lms.auth.models import Role
 from lms.cohorts.models import Cohort, CohortStatus, SessionStatus
+from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
+from tests.factories import add_enrolment
 from tests.querycount import count_queries
 
 
@@ -223,3 +226,61 @@ def test_catalogue_is_paginated(client, app, make_cohort, make_programme):
     assert "Groep 0" in page and "Groep 2" not in page
     response = client.get("/trainings?page=2", htmx=True)
     assert "Groep 2" in response.get_data(as_text=True)
+
+
+def test_catalogue_past_the_last_page_still_counts_the_groups(client, app, make_cohort, make_programme):
+    # The page's rows carry the total; a page past the last has none, and counts apart.
+    app.config["CATALOGUE_PAGE_SIZE"] = 2
+    programme = make_programme()
+    for i in range(3):
+        make_cohort(programme, title=f"Groep {i}", first=date(2027, 3, 1 + i))
+    page = client.get("/trainings?page=7").get_data(as_text=True)
+    assert "3 groepen gevonden" in page and "Pagina 7 van 2" in page
+    assert "Er zijn geen groepen open voor inschrijving met deze filters." in page
+    page = client.get("/trainings?region=999999").get_data(as_text=True)
+    assert "0 groepen gevonden" in page and "Pagina " not in page
+
+
+def test_catalogue_card_shows_sessions_in_order_and_a_cancelled_one_without_calendar_link(client, make_cohort):
+    cohort = make_cohort(title="Met afgelaste bijeenkomst")
+    first, second = cohort.sessions[0], cohort.sessions[1]
+    first.status = SessionStatus.CANCELLED
+    db.session.commit()
+    card = client.get("/trainings").get_data(as_text=True).split("Met afgelaste bijeenkomst", 1)[1]
+    card = card.split("</article>", 1)[0]
+    assert card.index(first.title) < card.index(second.title)
+    assert "session session-cancelled" in card and "Geannuleerd" in card
+    assert f"/sessions/{first.id}.ics" not in card and f"/sessions/{second.id}.ics" in card
+
+
+def test_staff_cohort_list_counts_each_row_newest_first_on_every_page(client, app, auth, users, make_cohort,
+                                                                      make_user, other_region):
+    app.config["PAGE_SIZE"] = 2
+    oldest = make_cohort(title="Groep maart", first=date(2027, 3, 2), capacity=12)
+    middle = make_cohort(title="Groep april", first=date(2027, 4, 6), region=other_region)
+    make_cohort(title="Groep mei", first=date(2027, 5, 4))
+    S = EnrolmentStatus
+    for status in (S.ENROLLED, S.ENROLLED, S.COMPLETED, S.PENDING, S.CANCELLED, S.WAITLISTED, S.WAITLISTED):
+        add_enrolment(oldest, make_user(Role.COACH), status)
+    add_enrolment(middle, make_user(Role.COACH), S.WAITLISTED)
+    db.session.commit()
+    auth.login(users["staff"])
+
+    page = client.get("/staff/cohorts").get_data(as_text=True)
+    assert "3 groepen" in page and "Pagina 1 van 2" in page
+    assert page.index("Groep mei") < page.index("Groep april") and "Groep maart" not in page
+    april = page.split("Groep april", 1)[1].split("</tr>", 1)[0]
+    assert "<td>0 / 16</td>" in april and "<td>1</td>" in april
+    maart = client.get("/staff/cohorts?page=2").get_data(as_text=True).split("Groep maart", 1)[1].split("</tr>")[0]
+    assert "<td>3 / 12</td>" in maart and "<td>2</td>" in maart  # enrolled and completed; waiting
+
+    past = client.get("/staff/cohorts?page=5").get_data(as_text=True)
+    assert "Er zijn geen groepen die bij deze filters passen." in past
+    # The filters bind their values: a local day range, a region, a status.
+    body = client.get("/staff/cohorts?starts_from=2027-04-06&starts_until=2027-04-06").get_data(as_text=True)
+    assert "Groep april" in body and "Groep mei" not in body and "Groep maart" not in body
+    body = client.get(f"/staff/cohorts?region={other_region.id}&status=open").get_data(as_text=True)
+    assert "1 groep" in body and "Groep april" in body
+    # WTForms' own messages (a catalogue kept per process and language) are still Dutch.
+    body = client.get("/staff/cohorts?status=nope").get_data(as_text=True)
+    assert '<small id="status-error" class="field-error">Ongeldige keuze.</small>' in body and "3 groepen" in body

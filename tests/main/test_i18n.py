@@ -72,3 +72,20 @@ def test_dates_are_shown_in_amsterdam_time(app):
             assert fmt_timerange(winter, winter.replace(hour=11, minute=30)) == "dinsdag 3 november 2026, 09:00–12:30"
         with force_locale("en"):
             assert fmt_timerange(winter, winter.replace(hour=11, minute=30)) == "Tuesday 3 November 2026, 09:00–12:30"
+
+
+def test_status_labels_are_kept_per_request_and_locale(app):
+    # A list translates each label once per request; a force_locale block (a mail) gets its own.
+    from flask_babel import force_locale
+
+    from lms.cohorts.models import CohortStatus, status_label
+
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert status_label(CohortStatus.OPEN) == "Open voor inschrijving"
+            with force_locale("en"):
+                assert status_label("open") == "Open for enrolment"
+            assert status_label(CohortStatus.OPEN) == "Open voor inschrijving"
+    with app.test_request_context():
+        with force_locale("en"):
+            assert status_label(CohortStatus.CLOSED) == "Enrolment closed"
