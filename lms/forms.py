@@ -13,11 +13,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import DateField, DecimalField, TextAreaField, ValidationError
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
-from wtforms.widgets.core import clean_key
 
 from lms.numbers import bounded_int, is_integer_text
 from lms.urls import MAX_ID
@@ -43,43 +41,6 @@ class FilterForm(FlaskForm):
 @lru_cache(maxsize=8)
 def _wtforms_messages(locale: str):
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-def html_params(**kwargs) -> Markup:
-    """WTForms' ``html_params``, the same text without a ``Markup.format`` per attribute.
-
-    That formatting is most of what a WTForms widget costs: a select of a dozen options took
-    a few hundred microseconds, and a list's filters render several on every request.
-    """
-    params = []
-    for key, value in sorted(kwargs.items()):
-        key = escape(clean_key(key))
-        if value is True:
-            params.append(key)
-        elif value is not False:
-            text = str(escape(value)).replace('"', "&quot;")
-            params.append(f'{key}="{text}"')
-    return Markup(" ".join(params))
-
-
-class QuickSelect(wtforms.widgets.Select):
-    """WTForms' select, its options written through the quicker ``html_params``."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        options = {"value": value, **(choice.render_kw or {}), **kwargs}
-        if choice.selected:
-            options["selected"] = True
-        # escape(label or value), translating a lazy label once instead of twice.
-        label = escape(choice.label) if choice.label is not None else ""
-        return Markup(f"<option {html_params(**options)}>{label or escape(choice.value)}</option>")
-
-
-class QuickDateInput(wtforms.widgets.DateInput):
-    """WTForms' date input through the quicker ``html_params``."""
-
-    html_params = staticmethod(html_params)
 
 
 def strip(value):

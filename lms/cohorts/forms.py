@@ -20,8 +20,6 @@ from lms.forms import (
     FilterForm,
     FiniteDecimalField,
     IntegerField,
-    QuickDateInput,
-    QuickSelect,
     https_url,
     no_control_chars,
     optional_int,
@@ -104,9 +102,9 @@ class SessionForm(FlaskForm):
 
 
 class CohortFilterForm(FilterForm):
-    programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()], widget=QuickSelect())
-    region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()], widget=QuickSelect())
-    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()], widget=QuickSelect(),
+    programme = SelectField(_l("Programme"), coerce=optional_int, validators=[Optional()])
+    region = SelectField(_l("Region"), coerce=optional_int, validators=[Optional()])
+    status = SelectField(_l("Status"), filters=[strip], validators=[Optional()],
                          choices=[("", _l("All statuses"))] + [(s.value, label) for s, label in STATUS_LABELS.items()])
-    starts_from = DayField(_l("Starting from"), validators=[Optional()], widget=QuickDateInput())
-    starts_until = DayField(_l("Starting until"), validators=[Optional()], widget=QuickDateInput())
+    starts_from = DayField(_l("Starting from"), validators=[Optional()])
+    starts_until = DayField(_l("Starting until"), validators=[Optional()])
