@@ -74,7 +74,9 @@ def create_app(database_url: str | None = None) -> Flask:
     url = database_url or os.environ["DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    # The app's planner setting (PG_RANDOM_PAGE_COST, lms/config.py), so both plan alike; it does
+    # not change this page's two plans.
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args={"options": "-c random_page_cost=1.1"})
     template = app.jinja_env.from_string(PAGE)
 
     @app.get("/hello")

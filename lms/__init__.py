@@ -101,7 +101,19 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _planner_settings(app: Flask) -> None:
+    """PostgreSQL sessions start with the planner settings of the config (PG_RANDOM_PAGE_COST)."""
+    cost = app.config.get("PG_RANDOM_PAGE_COST")
+    if not cost or not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("options", f"-c random_page_cost={float(cost):g}")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def _init_extensions(app: Flask) -> None:
+    _planner_settings(app)
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)

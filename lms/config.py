@@ -57,6 +57,11 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # PostgreSQL's planner, told that reading a page at random costs little more than in order
+        # (the data in memory or on SSD, as on any current host): lists of a coach's sessions,
+        # attendance and cohorts then read a few rows by their index instead of whole tables.
+        # Empty: the server's own setting (4, for spinning disks).
+        self.PG_RANDOM_PAGE_COST = os.environ.get("PG_RANDOM_PAGE_COST", "1.1").strip()
         self.SQLALCHEMY_RECORD_QUERIES = False
 
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
