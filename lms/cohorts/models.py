@@ -70,6 +70,10 @@ class Cohort(db.Model):
         # The staff list's order, newest first (made by migration c8e2f4a6b1d3; SQLite has no
         # NULLS LAST in an index and needs none: its NULLs sort first, so DESC puts them last).
         sa.Index("ix_cohort_newest_first", sa.text("starts_at DESC NULLS LAST"), sa.text("id DESC")),
+        # The catalogue's cohorts, open ones in order of start (migration b7e3c5a9d2f4): its page
+        # and its month filter read these alone, not every cohort that ever started.
+        sa.Index("ix_cohort_open_by_start", "starts_at", "id",
+                 sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
-from lms.db import from_utc_text, utc_text
+from lms.db import from_utc_text, utc_hour, utc_text
 from lms.extensions import db
 from lms.i18n import local_to_utc, to_local
 from lms.programmes.models import Programme, SessionKind
@@ -147,10 +147,15 @@ class CatalogueCard:
         return max(self.capacity - self.seats_taken, 0)
 
 
+# Written into the statement, not bound: so that PostgreSQL may read the index of open cohorts
+# (ix_cohort_open_by_start) in a prepared statement's generic plan too.
+_IS_OPEN = Cohort.status == sa.literal(CohortStatus.OPEN, Cohort.status.type, literal_execute=True)
+
+
 @lru_cache(maxsize=None)
 def _catalogue_statements(by_region: bool, by_municipality: bool, by_month: bool, own_region_first: bool):
     """(page, count) for the filters that apply, built once each: the values are bound per request."""
-    criteria = [Cohort.status == CohortStatus.OPEN]
+    criteria = [_IS_OPEN]
     if by_region:
         criteria.append(Cohort.region_id == sa.bindparam("region_id"))
     if by_municipality:
@@ -216,13 +221,15 @@ def catalogue_months() -> list[date]:
     that of its hour (Europe/Amsterdam is a whole number of hours from UTC).
     """
     hours = db.session.execute(_OPEN_START_HOURS).scalars()
-    return sorted({_month_of_hour(value) for value in hours})
+    return sorted({_month_of_hour(value[:13]) for value in hours})
 
 
-_OPEN_START_HOURS = (
-    sa.select(sa.func.substr(utc_text(Cohort.starts_at), 1, 13))  # YYYY-MM-DD HH
-    .distinct().where(Cohort.status == CohortStatus.OPEN, Cohort.starts_at.is_not(None))
+_START_HOURS = (
+    sa.select(utc_hour(Cohort.starts_at).label("hour")).distinct()
+    .where(_IS_OPEN, Cohort.starts_at.is_not(None))
+    .subquery()
 )
+_OPEN_START_HOURS = sa.select(utc_text(_START_HOURS.c.hour))  # YYYY-MM-DD HH...
 
 
 @lru_cache(maxsize=4096)
