@@ -24,11 +24,6 @@ from lms.i18n import fmt_datetime, local_to_utc, to_local
 from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Organisation, Region
 
-# What the coach's pages and progress (lms/completion) show of an enrolment's programme: its
-# title. Progress reads the modules, their lessons and quizzes as plain rows
-# (lms.learning.services.learning_facts).
-PROGRAMME_CONTENT = joinedload(Enrolment.programme)
-
 # Enrolments that count for a coach who may not enrol in the programme again.
 TAKEN = ACTIVE + (EnrolmentStatus.COMPLETED,)
 
@@ -250,7 +245,7 @@ _COACH_ENROLMENTS = (
     sa.select(Enrolment)
     .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.status.in_(TAKEN))
     .options(joinedload(Enrolment.cohort).options(joinedload(Cohort.region), joinedload(Cohort.sessions)),
-             PROGRAMME_CONTENT)
+             joinedload(Enrolment.programme))
     .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())
 )
 

@@ -23,7 +23,7 @@ from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, coh
 from lms.domain import DomainError, gather, progress_changed
 from lms.enrolment.completion import LEARNING
 from lms.enrolment.models import Enrolment, EnrolmentStatus
-from lms.enrolment.queries import PROGRAMME_CONTENT, coach_enrolments
+from lms.enrolment.queries import coach_enrolments
 from lms.extensions import db
 from lms.learning.models import Lesson, LessonCompletion, QuizAttempt, QuizOption, QuizQuestion
 from lms.programmes.models import Module
@@ -63,15 +63,16 @@ def enrolment_load_options():
     """Eager loading for everything progress looks at (lms/completion), in a fixed number of queries.
 
     Not the coaches' roles and regions: progress does not look at them, and the user of the
-    request has them already (the loader). Not the quiz questions either: progress asks
-    ``learning_facts`` which modules have a quiz. The cohorts' sessions come in a second
-    statement: in the first one they would repeat every enrolment of a cohort once per session.
+    request has them already (the loader). Not the programmes' modules, lessons or quiz
+    questions either: progress reads them as plain rows (``lms.learning.facts``). The cohorts'
+    sessions come in a second statement: in the first one they would repeat every enrolment of
+    a cohort once per session.
     """
     return (
         joinedload(Enrolment.user).lazyload(User.role_grants),
         joinedload(Enrolment.user).lazyload(User.coordinated_regions),
         joinedload(Enrolment.cohort).options(selectinload(Cohort.sessions), joinedload(Cohort.region)),
-        PROGRAMME_CONTENT,
+        joinedload(Enrolment.programme),
     )
 
 
