@@ -74,26 +74,6 @@ def _postgresql_text(element, compiler, **kw):
     return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
 
 
-class utc_hour(FunctionElement):  # noqa: N801 - a SQL function, named like SQLAlchemy's
-    """A UTCDateTime column cut to its hour (UTC), for DISTINCT over many rows: ``utc_text``
-    of it starts ``YYYY-MM-DD HH`` on every database."""
-
-    name = "utc_hour"
-    inherit_cache = True
-
-
-@compiles(utc_hour)
-def _stored_hour(element, compiler, **kw):
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 13)"
-
-
-@compiles(utc_hour, "postgresql")
-def _postgresql_hour(element, compiler, **kw):
-    # Cheaper per row than formatting each value: the few distinct hours are formatted after.
-    # (Three-argument date_trunc, with its time zone, costs twice this.)
-    return f"date_trunc('hour', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-
-
 def from_utc_text(value: str | None) -> datetime | None:
     """The aware datetime of a ``utc_text`` value."""
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)

@@ -138,12 +138,15 @@ class Session(db.Model):
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         sa.CheckConstraint("sequence >= 0", name="sequence"),
         sa.CheckConstraint("net_hours >= 0", name="net_hours"),
+        # A template's sessions in order of start (migration f2c8a4d6e1b3): the learning page's
+        # make-up options read the first few upcoming ones per template.
+        sa.Index("ix_session_template_start", "template_id", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     template_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("session_template.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("session_template.id", ondelete="SET NULL")
     )
     kind: Mapped[SessionKind] = mapped_column(enum_type(SessionKind, "session_kind"))
     title: Mapped[str] = mapped_column(sa.String(200))

@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
-from lms.db import from_utc_text, utc_hour, utc_text
+from lms.db import from_utc_text
 from lms.extensions import db
-from lms.i18n import local_to_utc, to_local
+from lms.i18n import LOCAL_TZ, local_to_utc, to_local
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
 
@@ -214,22 +214,37 @@ def catalogue_page(*, per_page: int, region_id=None, municipality_id=None, month
 
 
 def catalogue_months() -> list[date]:
-    """The months in which open cohorts start, for the month filter.
+    """The local months in which open cohorts start, for the month filter.
 
-    The database gives each distinct hour (UTC) in which an open cohort starts, not every
-    cohort's start: many cohorts start in the same hour, and the local month of a start is
-    that of its hour (Europe/Amsterdam is a whole number of hours from UTC).
+    On PostgreSQL, one look in the index of open cohorts by start per month between the first
+    and the last open start: the cost follows the months, not the number of cohorts. SQLite
+    knows no time zones; it reads the distinct hours in which open cohorts start.
     """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.execute(_OPEN_MONTHS, {"zone": LOCAL_TZ.key}).scalars())
     hours = db.session.execute(_OPEN_START_HOURS).scalars()
     return sorted({_month_of_hour(value[:13]) for value in hours})
 
 
-_START_HOURS = (
-    sa.select(utc_hour(Cohort.starts_at).label("hour")).distinct()
+# Each local month from the first open start's to the last's, kept if an open cohort starts in it.
+_OPEN_MONTHS = sa.text("""
+    SELECT month::date FROM generate_series(
+        date_trunc('month', (SELECT min(starts_at) FROM cohort WHERE status = 'open') AT TIME ZONE :zone),
+        (SELECT max(starts_at) FROM cohort WHERE status = 'open') AT TIME ZONE :zone,
+        interval '1 month'
+    ) AS month
+    WHERE EXISTS (SELECT FROM cohort WHERE status = 'open' AND starts_at >= month AT TIME ZONE :zone
+                  AND starts_at < (month + interval '1 month') AT TIME ZONE :zone)
+    ORDER BY month
+""").columns(sa.column("month", sa.Date))
+
+# On SQLite, the distinct hours (UTC) in which open cohorts start, not every start (many cohorts
+# start in the same hour, and the local month of a start is that of its hour: Europe/Amsterdam
+# is a whole number of hours from UTC). SQLite keeps the starts as text, YYYY-MM-DD HH:MM:SS.
+_OPEN_START_HOURS = (
+    sa.select(sa.func.substr(sa.type_coerce(Cohort.starts_at, sa.String), 1, 13)).distinct()
     .where(_IS_OPEN, Cohort.starts_at.is_not(None))
-    .subquery()
 )
-_OPEN_START_HOURS = sa.select(utc_text(_START_HOURS.c.hour))  # YYYY-MM-DD HH...
 
 
 @lru_cache(maxsize=4096)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -375,33 +376,33 @@ class MakeUpOption:
     cohort_title: str
 
 
-def _make_up_statement() -> sa.Select:
-    ranked = (
-        sa.select(
-            Session.id,
-            sa.func.row_number().over(partition_by=Session.template_id,
-                                      order_by=(Session.starts_at, Session.id)).label("rank"),
-        )
+@lru_cache(maxsize=64)
+def _make_up_statement(templates: int) -> sa.Select:
+    """The first upcoming sessions of each of ``templates`` templates (bound as ``template_0``, ...),
+    built once per number of templates.
+
+    One part per template, each read in order of start and cut at ``per_template``: with the
+    index of sessions by template and start (``ix_session_template_start``) the database reads a
+    few sessions per template, not every session still to come in the country.
+    """
+    parts = [
+        sa.select(Session.id, Session.template_id, Session.cohort_id, Session.starts_at,
+                  Cohort.title.label("cohort_title"))
         .join(Cohort, Session.cohort_id == Cohort.id)
         .where(
-            Session.template_id.in_(sa.bindparam("templates", expanding=True)),
+            Session.template_id == sa.bindparam(f"template_{index}"),
             Session.starts_at > sa.bindparam("now"),
             Session.status == SessionStatus.SCHEDULED,
             Cohort.programme_id.in_(sa.bindparam("programmes", expanding=True)),
             Cohort.status.in_((CohortStatus.OPEN, CohortStatus.CLOSED)),
         )
-        .subquery()
-    )
-    return (
-        sa.select(Session.id, Session.template_id, Session.cohort_id, Session.starts_at, Cohort.title)
-        .join(Cohort, Session.cohort_id == Cohort.id)
-        .join(ranked, ranked.c.id == Session.id)
-        .where(ranked.c.rank <= sa.bindparam("per_template"))
         .order_by(Session.starts_at, Session.id)
-    )
-
-
-_MAKE_UP = _make_up_statement()  # built once (its cache key is kept with it)
+        .limit(sa.bindparam("per_template"))
+        .subquery(f"template_{index}")
+        for index in range(templates)
+    ]
+    options = sa.union_all(*(sa.select(part) for part in parts)).subquery("options")
+    return sa.select(options).order_by(options.c.starts_at, options.c.id)
 
 
 def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: datetime) -> dict[int, list[MakeUpOption]]:
@@ -418,8 +419,9 @@ def make_up_options(enrolments: Iterable[Enrolment], templates: set[int], now: d
             own[session.template_id] += 1
     per_template = MAKE_UP_SHOWN + max((own[t] for t in templates), default=0)
     options: dict[int, list[MakeUpOption]] = {}
-    for row in db.session.execute(_MAKE_UP, {"templates": sorted(templates), "now": now,
-                                             "programmes": sorted(programme_ids), "per_template": per_template}):
+    params = {f"template_{index}": template for index, template in enumerate(sorted(templates))}
+    params.update(now=now, programmes=sorted(programme_ids), per_template=per_template)
+    for row in db.session.execute(_make_up_statement(len(templates)), params):
         option = MakeUpOption(*row)
         options.setdefault(option.template_id, []).append(option)
     return options

@@ -112,3 +112,9 @@ def test_the_month_filter_offers_the_local_months_in_which_open_cohorts_start(cl
     page = client.get("/trainings").get_data(as_text=True)
     offered = set(re.findall(r'<option value="(\d{4}-\d{2})"', page))
     assert offered == {"2027-01", "2027-04"}
+
+
+def test_without_open_cohorts_the_month_filter_offers_no_month(client, make_cohort):
+    make_cohort(title="Concept", status=CohortStatus.DRAFT)
+    page = client.get("/trainings").get_data(as_text=True)
+    assert not re.findall(r'<option value="(\d{4}-\d{2})"', page)

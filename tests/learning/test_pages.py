@@ -9,9 +9,11 @@ import sqlalchemy as sa
 
 from lms.attendance.models import AttendanceStatus
 from lms.auth.models import Role
+from lms.cohorts.models import CohortStatus, SessionStatus
 from lms.enrolment.models import EnrolmentStatus
 from lms.extensions import db
 from lms.learning.models import LessonCompletion
+from lms.learning.services import make_up_options
 from tests.conftest import NOW
 
 
@@ -213,3 +215,36 @@ def test_what_is_needed_links_the_first_lesson_not_done_in_the_module_s_order(cl
     page = client.get("/learn").get_data(as_text=True)
     assert f'href="/learn/lessons/{first.id}">{course["m1"].title}</a>' in page
     assert "1 van 2 lessen gedaan" in page
+
+
+def test_each_missed_session_has_its_own_soonest_groups(course, make_cohort, make_programme, make_user, enrol,
+                                                         attend):
+    """Two sessions missed: each gets the first upcoming groups where that very session is held,
+    soonest first; a cancelled session, a draft or cancelled group, the coach's own group and
+    another programme's groups are never offered."""
+    coach = make_user(Role.COACH)
+    enrolment = enrol(course["cohort"], coach)
+    first, second, third = course["sessions"]
+    attend(first, coach)
+    attend(second, coach, AttendanceStatus.ABSENT)
+    attend(third, coach, AttendanceStatus.EXCUSED)
+    groups = {title: make_cohort(course["programme"], first=(NOW + timedelta(days=days)).date(), title=title)
+              for days, title in ((30, "Groep C"), (20, "Groep A"), (25, "Groep B"), (40, "Groep D"),
+                                  (60, "Groep E"))}
+    groups["Groep B"].sessions[2].status = SessionStatus.CANCELLED  # B holds the second session, not the third
+    make_cohort(course["programme"], first=(NOW + timedelta(days=10)).date(), title="Concept",
+                status=CohortStatus.DRAFT)
+    make_cohort(course["programme"], first=(NOW + timedelta(days=11)).date(), title="Gestopt",
+                status=CohortStatus.CANCELLED)
+    make_cohort(make_programme(), first=(NOW + timedelta(days=12)).date(), title="Ander programma")
+    db.session.commit()
+
+    options = make_up_options([enrolment], {second.template_id, third.template_id}, NOW)
+    titles = {template: [option.cohort_title for option in found] for template, found in options.items()}
+    assert set(titles) == {second.template_id, third.template_id}
+    # Per template at least MAKE_UP_SHOWN (3) besides the coach's own group, soonest first.
+    assert titles[second.template_id][:3] == ["Groep A", "Groep B", "Groep C"]
+    assert titles[third.template_id][:3] == ["Groep A", "Groep C", "Groep D"]
+    for found in options.values():
+        assert [option.starts_at for option in found] == sorted(option.starts_at for option in found)
+        assert all(option.starts_at > NOW for option in found)
