@@ -406,6 +406,93 @@ def cluster(wrk: str, database_url: str, tmp: Path, seconds: int, page: dict, lo
     return {"single": single["rps"], "both": sum(r["rps"] for r in both), "login": statuses}
 
 
+# Flat as the data grows -----------------------------------------------------------------
+
+
+def national_database(database_url: str) -> str:
+    """A second, empty database on the same PostgreSQL server, for the national dataset."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(database_url)
+    name = f"{url.database}_national"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(database_url)
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    engine.dispose()
+
+
+def flat(wrk: str, sites: dict[str, dict], rounds: int, seconds: int) -> dict[str, dict[str, float]]:
+    """Each page's p50 at 1 client on every site (a dataset size with its own app and lean servers),
+    in alternation: round after round, page after page, the sites one after the other and in
+    turn first, so that the machine's drift falls on every size alike. The p50 kept is the
+    median of the rounds'. A first, unrecorded request of each page warms each server."""
+    names = list(next(iter(sites.values()))["pages"])
+    taken: dict[str, dict[str, list[float]]] = {name: {site: [] for site in sites} for name in names}
+    for round_ in range(-1, rounds):
+        for index, name in enumerate(names):
+            order = list(sites) if (round_ + index) % 2 == 0 else list(reversed(sites))
+            for site in order:
+                base, page = sites[site]["bases"][name], sites[site]["pages"][name]
+                result = run_wrk(wrk, base, page, 1, 1 if round_ < 0 else seconds)
+                if round_ >= 0:
+                    taken[name][site].append(result["p50"])
+        if round_ >= 0:
+            print(f"flat: round {round_ + 1} of {rounds} done", flush=True)
+    return {name: {site: _median(values) for site, values in by_site.items()} for name, by_site in taken.items()}
+
+
+def flat_comparison(wrk: str, args, now: datetime, large: dict) -> dict[str, dict[str, float]]:
+    """At ``--scale`` N: the national dataset built beside the large one (a second database on the
+    same server), both served at once, every page measured at both sizes by ``flat``."""
+    from flask_migrate import upgrade
+
+    from bench.dataset import Scale, build
+    from lms import create_app
+    from lms.certificates.openbadges.keys import create_key
+    from lms.extensions import db
+
+    url = national_database(large["database_url"])
+    key_dir = large["tmp"] / "keys-national"
+    create_key(key_dir, now)
+    app = create_app(app_config(url, key_dir))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        data = build(now, seed=args.seed, scale=Scale())
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        db.engine.dispose()
+    print(f"flat: national dataset built beside the large one: {data.counts}", flush=True)
+    national = {"database_url": url, "key_dir": key_dir, "pages": plan(app, data)}
+    servers = []
+    sites = {}
+    try:
+        for site, setup in (("national", national), (f"×{args.scale:g}", large)):
+            env = server_env(setup["database_url"], setup["key_dir"])
+            app_port, lean_port = free_port(), free_port()
+            servers += [start_gunicorn("wsgi:app", app_port, 2, env), start_gunicorn("bench.lean:app", lean_port, 2, env)]
+            pages = {LEAN: {"name": LEAN, "lines": [("GET", "/catalogue", "", "")]}}
+            pages |= {page["name"]: page for page in setup["pages"]}
+            bases = {name: f"http://127.0.0.1:{lean_port if name == LEAN else app_port}" for name in pages}
+            sites[site] = {"pages": pages, "bases": bases}
+        return flat(wrk, sites, args.flat_rounds, args.flat_seconds)
+    finally:
+        for server in servers:
+            stop(server)
+        drop_database(url)
+
+
 # The run -------------------------------------------------------------------------------
 
 # The pages the issue calls key: each within 2x the lean page's p50 at 1 client, at least half
@@ -426,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="a small dataset, to try the benchmark quickly")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the national dataset (10: 100,000 coaches)")
     parser.add_argument("--no-cluster", action="store_true", help="skip the two-server run with Redis")
+    parser.add_argument("--flat-rounds", type=int, default=3,
+                        help="at --scale other than 1: rounds of the comparison with the national size (0: none)")
+    parser.add_argument("--flat-seconds", type=int, default=2, help="duration of each measurement in a round")
     args = parser.parse_args(argv)
 
     wrk = ensure_wrk()
@@ -509,8 +599,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"two servers: one alone {cluster_result['single']:.1f} req/s, both {cluster_result['both']:.1f} req/s; "
               f"40 wrong passwords at once: {cluster_result['login']}", flush=True)
 
+    flat_result = None
+    if not args.sqlite and args.scale != 1 and args.flat_rounds > 0:
+        flat_result = flat_comparison(wrk, args, now, {"database_url": database_url, "key_dir": key_dir, "tmp": tmp,
+                                                       "pages": pages})
+
     report = render(results, statements, memory, helpers, clients, args, data, database_version, built, pdf_first,
-                    cluster_result)
+                    cluster_result, flat_result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     kind = "sqlite" if args.sqlite else "postgresql"
@@ -539,7 +634,20 @@ def _median(values: list[float]) -> float:
     return ordered[len(ordered) // 2] if ordered else 0.0
 
 
-def targets(results, statements, memory, clients, pdf_first, cluster_result) -> list[tuple[str, str, bool]]:
+FLAT_WITHIN = 0.25  # the issue's "the same p50 within 25 %"
+
+
+def flat_changes(flat_result: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each page's p50 change from the national size to the large one (the lean page is the yardstick, no target)."""
+    changes = {}
+    for name, by_site in flat_result.items():
+        national, large = by_site["national"], next(v for k, v in by_site.items() if k != "national")
+        changes[name] = large / national - 1 if national else 0.0
+    return changes
+
+
+def targets(results, statements, memory, clients, pdf_first, cluster_result,
+            flat_result=None) -> list[tuple[str, str, bool]]:
     """(target, measured, met) for each target of the performance issue."""
     rows = []
     lean = results[LEAN]
@@ -573,11 +681,16 @@ def targets(results, statements, memory, clients, pdf_first, cluster_result) -> 
         rows.append(("two app servers: throughput adds up (≥ 1.6× one)", f"{gain:.2f}×", gain >= 1.6))
         checked = sum(n for status, n in cluster_result["login"].items() if status != 429)
         rows.append(("40 wrong passwords at once over both servers: ≤ 10 checked", f"{checked} checked", checked <= 10))
+    if flat_result:
+        changes = {name: change for name, change in flat_changes(flat_result).items() if name != LEAN}
+        worst = max(changes, key=lambda name: abs(changes[name]))
+        rows.append((f"every page's p50 with the larger data within {FLAT_WITHIN:.0%} of the national size's",
+                     f"largest change {changes[worst]:+.0%} ({worst})", abs(changes[worst]) <= FLAT_WITHIN))
     return rows
 
 
 def render(results, statements, memory, helpers, clients, args, data, database_version, built, pdf_first,
-           cluster_result) -> str:
+           cluster_result, flat_result=None) -> str:
     lean = results[LEAN]
     hello = results[HELLO]
     lines = [
@@ -621,8 +734,23 @@ def render(results, statements, memory, helpers, clients, args, data, database_v
                   f"once {cluster_result['both']:.1f} req/s. Forty wrong passwords for one account at once, spread "
                   f"over both: answers {cluster_result['login']} (429 = refused before the password was checked).",
                   ""]
+    if flat_result:
+        sites = list(next(iter(flat_result.values())))
+        lines += ["## Flat as the data grows", "",
+                  f"The national dataset was built beside this one (a second database on the same server), and each "
+                  f"page was measured at 1 client on both, {args.flat_rounds} rounds of {args.flat_seconds} s each, "
+                  f"the two sizes alternating. p50 is the median of the rounds'. The lean page is the yardstick: its "
+                  f"change is the machine's, not the platform's.", "",
+                  f"| page | p50 {sites[0]} ms | p50 {sites[1]} ms | change | within {FLAT_WITHIN:.0%} |",
+                  "|---|---:|---:|---:|---|"]
+        for name, change in flat_changes(flat_result).items():
+            verdict = "" if name == LEAN else "yes" if abs(change) <= FLAT_WITHIN else "**no**"
+            lines.append(f"| {name} | {flat_result[name][sites[0]]:.1f} | {flat_result[name][sites[1]]:.1f} | "
+                         f"{change:+.0%} | {verdict} |")
+        lines.append("")
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
-    for target, measured, met in targets(results, statements, memory, clients, pdf_first, cluster_result):
+    for target, measured, met in targets(results, statements, memory, clients, pdf_first, cluster_result,
+                                         flat_result):
         lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
     lines.append("")
     return "\n".join(lines)
