@@ -1,5 +1,6 @@
 """Extensions, created once here and bound to the app in the factory."""
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -34,12 +35,24 @@ class LmsSQLAlchemy(SQLAlchemy):
     def paginate_rows(self, select, count, params: dict, make, *, per_page: int) -> Pagination:
         """A page of ``make(row)`` from a select whose last column is the total, so a page is one round trip.
 
-        ``select`` takes ``:limit`` and ``:offset`` besides ``params``; its total is a scalar
+        ``select`` takes ``:limit`` and ``:offset`` (``page_window``) besides ``params``; its total is a scalar
         ``count`` subquery (PostgreSQL and SQLite evaluate it once). Past the last page no row
         carries the total: only then is ``count`` run apart.
         """
         return RowsPagination(page=page_arg(), per_page=per_page, max_per_page=None, error_out=False,
                               session=self.session, select=select, count_select=count, params=params, make=make)
+
+
+def page_window(select):
+    """``select`` cut to the page ``paginate_rows`` asks for.
+
+    The page's LIMIT and OFFSET are written into the statement, not bound: with them bound,
+    PostgreSQL could not cost a prepared statement's generic plan, and once the table grew it
+    planned the statement again on every request (0.7 ms of the catalogue's 1.1 ms in the
+    database at ten times the national data). Each page number is then a statement of its own.
+    """
+    return select.limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)).offset(
+        sa.bindparam("offset", type_=sa.Integer, literal_execute=True))
 
 
 class RowsPagination(Pagination):

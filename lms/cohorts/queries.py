@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.auth.models import Role, User, UserRole
 from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
 from lms.db import from_utc_text
-from lms.extensions import db
+from lms.extensions import db, page_window
 from lms.i18n import LOCAL_TZ, local_to_utc, to_local
 from lms.programmes.models import Programme, SessionKind
 from lms.regions.models import Municipality, Region
@@ -171,7 +171,7 @@ def _catalogue_statements(by_region: bool, by_municipality: bool, by_month: bool
         criteria += [Cohort.starts_at >= sa.bindparam("month_from"), Cohort.starts_at < sa.bindparam("month_until")]
     count = sa.select(sa.func.count()).select_from(Cohort).where(*criteria)
     order = [sa.case((Cohort.region_id == sa.bindparam("own_region_id"), 0), else_=1)] if own_region_first else []
-    page = (
+    page = page_window(
         sa.select(Cohort.id, Cohort.title, Programme.title, Region.name, Municipality.name, Cohort.region_id,
                   Cohort.capacity, Cohort.seats_taken, Cohort.enrol_closes_at,
                   count.correlate(None).scalar_subquery())
@@ -180,7 +180,6 @@ def _catalogue_statements(by_region: bool, by_municipality: bool, by_month: bool
         .outerjoin(Municipality, Municipality.id == Cohort.municipality_id)
         .where(*criteria)
         .order_by(*order, Cohort.starts_at, Cohort.id)
-        .limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
     )
     return page, count
 

@@ -19,7 +19,7 @@ from lms.cohorts.queries import STAFF_LIST_ORDER, staff_cohort_criteria
 from lms.csv import CsvWriter
 from lms.domain import cohort_participants
 from lms.enrolment.models import ACTIVE, STATUS_LABELS, Enrolment, EnrolmentStatus
-from lms.extensions import db
+from lms.extensions import db, page_window
 from lms.i18n import fmt_datetime, local_to_utc, to_local
 from lms.programmes.models import Programme
 from lms.regions.models import Municipality, Organisation, Region
@@ -292,14 +292,12 @@ def _staff_list_statements(filters: tuple[str, ...]):
     """
     criteria = staff_cohort_criteria(filters)
     count = sa.select(sa.func.count()).select_from(Cohort).where(*criteria)
-    page = (
+    page = page_window(
         sa.select(Cohort.id, Cohort.title, Cohort.status, Cohort.capacity, Cohort.starts_at, Cohort.programme_id,
                   Cohort.region_id, Cohort.municipality_id)
         .where(*criteria)
         .order_by(*STAFF_LIST_ORDER)
-        .limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
-        .subquery("page")
-    )
+    ).subquery("page")
 
     def count_of(*statuses):
         return (sa.select(sa.func.count()).select_from(Enrolment)
