@@ -58,6 +58,24 @@ cohort_follower = sa.Table(
 )
 
 
+class EnrolmentWindow(enum.Enum):
+    """Where a moment falls in a cohort's enrolment window."""
+
+    NOT_YET = "not yet"  # before enrol_opens_at
+    OPEN = "open"
+    CLOSED = "closed"  # after enrol_closes_at, or once the first session has begun
+
+
+def enrolment_window(opens_at: datetime | None, closes_at: datetime | None, first_session_at: datetime | None,
+                     now: datetime) -> EnrolmentWindow:
+    """The one rule for when coaches may enrol, for the enrol service and every page that says so."""
+    if opens_at and now < opens_at:
+        return EnrolmentWindow.NOT_YET
+    if (closes_at and now > closes_at) or (first_session_at and now >= first_session_at):
+        return EnrolmentWindow.CLOSED
+    return EnrolmentWindow.OPEN
+
+
 class Cohort(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity"),

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.auth.models import Role, User, UserRole
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus, cohort_trainer
+from lms.cohorts.models import (
+    Cohort,
+    CohortStatus,
+    EnrolmentWindow,
+    Session,
+    SessionStatus,
+    cohort_trainer,
+    enrolment_window,
+)
 from lms.db import from_utc_text
 from lms.extensions import db, page_window
 from lms.i18n import LOCAL_TZ, local_to_utc, to_local
@@ -139,12 +147,17 @@ class CatalogueCard:
     region_id: int
     capacity: int
     seats_taken: int
+    enrol_opens_at: datetime | None
     enrol_closes_at: datetime | None
     sessions: list[ListedSession] = field(default_factory=list)
 
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    def enrolment_window(self, now: datetime) -> EnrolmentWindow:
+        first = next((s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED), None)
+        return enrolment_window(self.enrol_opens_at, self.enrol_closes_at, first, now)
 
 
 # Written into the statement, not bound: so that PostgreSQL may read the index of open cohorts
@@ -173,7 +186,7 @@ def _catalogue_statements(by_region: bool, by_municipality: bool, by_month: bool
     order = [sa.case((Cohort.region_id == sa.bindparam("own_region_id"), 0), else_=1)] if own_region_first else []
     page = page_window(
         sa.select(Cohort.id, Cohort.title, Programme.title, Region.name, Municipality.name, Cohort.region_id,
-                  Cohort.capacity, Cohort.seats_taken, Cohort.enrol_closes_at,
+                  Cohort.capacity, Cohort.seats_taken, Cohort.enrol_opens_at, Cohort.enrol_closes_at,
                   count.correlate(None).scalar_subquery())
         .join(Programme, Programme.id == Cohort.programme_id)
         .join(Region, Region.id == Cohort.region_id)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Role, User, UserRole
-from lms.cohorts.models import Cohort, CohortStatus, Session, SessionStatus
+from lms.cohorts.models import Cohort, CohortStatus, EnrolmentWindow, Session, SessionStatus, enrolment_window
 from lms.cohorts.queries import STAFF_LIST_ORDER, staff_cohort_criteria
 from lms.csv import CsvWriter
 from lms.domain import cohort_participants
@@ -41,10 +41,10 @@ def enrolment_window_problem(cohort: Cohort, now: datetime) -> str | None:
     """Why a coach cannot enrol in this cohort now, or None."""
     if cohort.status != CohortStatus.OPEN:
         return _("This group is not open for enrolment.")
-    if cohort.enrol_opens_at and now < cohort.enrol_opens_at:
+    window = enrolment_window(cohort.enrol_opens_at, cohort.enrol_closes_at, cohort.first_session_at, now)
+    if window == EnrolmentWindow.NOT_YET:
         return _("Enrolment opens on %(when)s.", when=fmt_datetime(cohort.enrol_opens_at, "long"))
-    first = cohort.first_session_at
-    if (cohort.enrol_closes_at and now > cohort.enrol_closes_at) or (first and now >= first):
+    if window == EnrolmentWindow.CLOSED:
         return _("Enrolment for this group has closed.")
     return None
 

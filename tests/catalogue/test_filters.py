@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from lms.cohorts.models import CohortStatus
 from lms.extensions import db
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -118,3 +119,27 @@ def test_without_open_cohorts_the_month_filter_offers_no_month(client, make_coho
     make_cohort(title="Concept", status=CohortStatus.DRAFT)
     page = client.get("/trainings").get_data(as_text=True)
     assert not re.findall(r'<option value="(\d{4}-\d{2})"', page)
+
+
+def test_each_card_says_whether_enrolment_is_open_by_the_same_rule_as_enrolling(client, make_cohort):
+    """An open group whose enrolment period has passed (or not begun) says so, in the reader's
+    language, instead of a date to enrol by that lies in the past."""
+    make_cohort(title="Nog open", enrol_closes_at=NOW + timedelta(days=3))
+    make_cohort(title="Te laat", enrol_closes_at=NOW - timedelta(minutes=1))
+    make_cohort(title="Nog niet", enrol_opens_at=NOW + timedelta(days=2), enrol_closes_at=NOW + timedelta(days=9))
+    begun = make_cohort(title="Al begonnen", first=(NOW - timedelta(days=1)).date())
+    assert begun.sessions[0].starts_at < NOW  # its first session has been held: too late to join
+
+    def footer(body: str, title: str) -> str:
+        card = body.split(f">{title}</a>", 1)[1]
+        return " ".join(card.split("<footer>", 1)[1].split("</footer>", 1)[0].split())
+
+    page = client.get("/trainings").get_data(as_text=True)
+    assert "Inschrijven tot 26 november 2026" in footer(page, "Nog open")
+    assert "Inschrijving gesloten" in footer(page, "Te laat") and "Inschrijven tot" not in footer(page, "Te laat")
+    assert "De inschrijving opent op 25 november 2026." in footer(page, "Nog niet")
+    assert "Inschrijving gesloten" in footer(page, "Al begonnen")
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/trainings").get_data(as_text=True)
+    assert "Enrolment closed" in footer(page, "Te laat")
+    assert "Enrol until 26 November 2026" in footer(page, "Nog open")
