@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms import clock
+from lms.db_engine import configure_engine_events
 from lms.extensions import db
 
 
@@ -38,24 +39,35 @@ _COUNTER_ENGINES: dict[tuple, sa.engine.Engine] = {}
 
 
 def counter_engine() -> sa.engine.Engine:
-    """The engine the counters use: on PostgreSQL a small pool of its own.
+    """The engine the counters use: a small pool of its own.
 
     A request holds its session's connection while it counts; were the counters to take
     their connection from the same pool, a burst of requests could hold every connection and
     wait for one more, all of them, until the pool's timeout. A pool of their own, whose
     connections are held for one statement and never wait for another, cannot deadlock so.
-    SQLite has no pool to exhaust (and a memory database must stay one connection).
+    A SQLite file has a pool like any database (16 logins at once on the threaded test server
+    ran into it); only a memory database stays on the app's engine, its one connection.
     """
-    if db.engine.dialect.name == "sqlite":
+    url = db.engine.url
+    if db.engine.dialect.name == "sqlite" and url.database in (None, "", ":memory:"):
         return db.engine
-    key = (os.getpid(), db.engine.url)  # a pool's connections never cross a fork
+    key = (os.getpid(), url)  # a pool's connections never cross a fork
     engine = _COUNTER_ENGINES.get(key)
     if engine is None:
         # Autocommit: every use is one statement, atomic by itself, so a BEGIN and a COMMIT
         # would only add two round trips to every count.
-        engine = _COUNTER_ENGINES[key] = sa.create_engine(db.engine.url, pool_size=5, max_overflow=10,
+        engine = _COUNTER_ENGINES[key] = sa.create_engine(url, pool_size=5, max_overflow=10,
                                                           pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+        configure_engine_events(engine)  # SQLite's busy timeout and WAL, as on the app's engine
     return engine
+
+
+def dispose_counter_engines() -> None:
+    """Close the counters' own connections, as stopping the app does (before a SQLite file is
+    put back from a backup, say)."""
+    for engine in _COUNTER_ENGINES.values():
+        engine.dispose()
+    _COUNTER_ENGINES.clear()
 
 
 @functools.cache

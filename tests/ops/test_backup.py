@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import Role
 from lms.extensions import db
+from lms.ratelimit import dispose_counter_engines
 from lms.regions.models import Region
 
 
@@ -145,6 +146,7 @@ def test_restore_by_copying_the_backup_back(sqlite_only, app, client, auth, run_
     # (without the old -wal and -shm beside it), start the app.
     db.session.remove()
     db.engine.dispose()
+    dispose_counter_engines()  # the rate-limit counters' connections, too
     live = Path(db.engine.url.database)
     for suffix in ("-wal", "-shm"):
         Path(f"{live}{suffix}").unlink(missing_ok=True)
